@@ -45,6 +45,8 @@ void Softmax(float* x, size_t n);
 void SwiGlu(float* out, const float* gate, const float* up, size_t n);
 float Dot(const float* a, const float* b, size_t n);
 void Axpy(float* out, float alpha, const float* x, size_t n);
+void Scale(float* x, float alpha, size_t n);
+void Add(float* out, const float* x, size_t n);
 void Rope(float* x, size_t n_heads, size_t head_dim, const float* cos_t,
           const float* sin_t, RopeStyle style);
 }  // namespace scalar

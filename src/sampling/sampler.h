@@ -50,16 +50,31 @@ class Sampler {
   // Forgets the history and reseeds.
   void Reset();
 
+  // Applies the repetition, frequency and presence penalties of the accepted
+  // history to `logits` [vocab_size] in place: for each token seen `count`
+  // times in the window, a positive logit is divided by repeat_penalty and a
+  // negative one multiplied by it, then count * frequency_penalty +
+  // presence_penalty is subtracted. Tokens outside [0, vocab_size) are
+  // skipped.
+  void ApplyPenalties(float* logits) const;
+
   const SamplingParams& params() const { return params_; }
 
  private:
+  // True when ApplyPenalties would change something.
+  bool PenaltiesActive() const;
+
+  // Returns a uniform double in [0, 1) built from the raw 64-bit output of
+  // rng_, so the value is the same with every standard library.
+  double NextUniform();
+
   SamplingParams params_;
   int32_t vocab_size_;
   std::mt19937_64 rng_;
   std::deque<int32_t> recent_;
   std::unordered_map<int32_t, int32_t> counts_;  // over `recent_`
-  std::vector<float> work_;
-  std::vector<int32_t> ids_;
+  std::vector<float> work_;   // [vocab_size] sanitized, penalized logits
+  std::vector<int32_t> ids_;  // candidate token ids, reused across calls
 };
 
 // Returns the index of the largest logit (the lowest index on ties).

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the unit and end-to-end tests (Release), the
+# same tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# fuzzers for a bounded time on their seed corpora.
+# FUZZ_SECONDS (default 30) bounds each fuzzer's run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+"$root/scripts/setup.sh"
+
+echo "== Release build and tests"
+"$root/scripts/build.sh"
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
+
+echo "== ASan + UBSan build and tests"
+BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DRADIXLM_SANITIZE=address,undefined
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"
+
+echo "== Fuzzers"
+"$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"

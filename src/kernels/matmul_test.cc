@@ -1,0 +1,161 @@
+// MatMul and DequantizeRow against the scalar references, on every compiled
+// Highway target the CPU supports (the suite is instantiated per target).
+#include "kernels/matmul.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "base/half.h"
+#include "hwy/tests/hwy_gtest.h"
+#include "kernels/test_util.h"
+
+namespace radixlm {
+namespace {
+
+using test::Matrix;
+using test::RandomFloats;
+using test::RandomMatrix;
+
+class MatMulTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(MatMulTest);
+
+constexpr DType kAllTypes[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0,
+                               DType::kQ4_0};
+
+bool IsQuantized(DType t) { return t == DType::kQ8_0 || t == DType::kQ4_0; }
+
+// The SIMD kernel's view of x for quantized weights: per 32-block, dx =
+// amax/127 and q = nearest-even(x * (1/dx)), the same float operations.
+void QuantizeLikeKernel(const float* x, size_t n, std::vector<float>* xq,
+                        std::vector<float>* dx) {
+  xq->resize(n);
+  dx->resize(n / 32);
+  for (size_t b = 0; b < n / 32; ++b) {
+    float amax = 0.0f;
+    for (size_t j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[b * 32 + j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    (*dx)[b] = d;
+    for (size_t j = 0; j < 32; ++j) (*xq)[b * 32 + j] = std::nearbyint(x[b * 32 + j] * id) * d;
+  }
+}
+
+// Checks MatMul(w, x) against references. Tolerances:
+//  - Float weights: the kernel sums in f32 (lane-wise partial sums, FMA), the
+//    reference in double; 1e-5 * sum|w*x| covers f32 accumulation over a few
+//    hundred terms per lane with a wide margin (typical error is ~1e-7).
+//  - Quantized weights: the kernel rounds x to int8 per block. (a) Against a
+//    reference that does the same rounding, only accumulation order differs:
+//    same 1e-5 * sum|w*x'|. (b) Against the exact scalar::MatMul, the
+//    difference is bounded by sum_c |w_c| * dx_block / 2 (half a quantization
+//    step of x per element), plus the same accumulation slack.
+void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t threads) {
+  SCOPED_TRACE(testing::Message() << DTypeName(type) << " rows=" << rows << " cols=" << cols
+                                  << " n_batch=" << n_batch << " threads=" << threads);
+  const Matrix m = RandomMatrix(type, rows, cols, static_cast<uint32_t>(rows * 131 + cols));
+  const std::vector<float> x = RandomFloats(n_batch * cols, static_cast<uint32_t>(cols + 7));
+  const size_t stride = rows + 3;
+  std::vector<float> out(n_batch * stride, -7.0f);
+  std::vector<float> ref(n_batch * stride, -7.0f);
+
+  std::unique_ptr<ThreadPool> pool;
+  if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
+  MatMul(out.data(), stride, m.view, x.data(), n_batch, pool.get());
+  scalar::MatMul(ref.data(), stride, m.view, x.data(), n_batch);
+
+  std::vector<float> wrow(cols), xq, dx;
+  for (size_t b = 0; b < n_batch; ++b) {
+    const float* xb = x.data() + b * cols;
+    if (IsQuantized(type)) QuantizeLikeKernel(xb, cols, &xq, &dx);
+    for (size_t r = 0; r < rows; ++r) {
+      scalar::DequantizeRow(wrow.data(), m.view, r);
+      double abs_sum = 0.0, step_bound = 0.0, ref_q = 0.0;
+      for (size_t c = 0; c < cols; ++c) {
+        abs_sum += std::fabs(static_cast<double>(wrow[c]) * xb[c]);
+        if (IsQuantized(type)) {
+          ref_q += static_cast<double>(wrow[c]) * xq[c];
+          step_bound += std::fabs(wrow[c]) * dx[c / 32] * 0.5;
+        }
+      }
+      const float got = out[b * stride + r];
+      const double slack = 1e-5 * abs_sum + 1e-6;
+      if (IsQuantized(type)) {
+        ASSERT_NEAR(got, ref_q, slack) << "vs int8-rounded reference, b=" << b << " r=" << r;
+        ASSERT_NEAR(got, ref[b * stride + r], step_bound + slack) << "b=" << b << " r=" << r;
+      } else {
+        ASSERT_NEAR(got, ref[b * stride + r], slack) << "b=" << b << " r=" << r;
+      }
+    }
+    for (size_t r = rows; r < stride; ++r) ASSERT_EQ(out[b * stride + r], -7.0f);
+  }
+}
+
+TEST_P(MatMulTest, MatchesScalar) {
+  for (DType type : kAllTypes) {
+    for (size_t cols : {32, 64, 96, 4096}) {
+      const size_t max_rows = cols >= 4096 ? 37 : 70;
+      for (size_t rows : {size_t{1}, size_t{5}, max_rows}) {
+        for (size_t n_batch : {1, 3, 17}) {
+          for (size_t threads : {1, 3}) CheckMatMul(type, rows, cols, n_batch, threads);
+        }
+      }
+    }
+  }
+}
+
+// Float types allow any column count: exercise the scalar tail.
+TEST_P(MatMulTest, FloatOddColumns) {
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16}) {
+    for (size_t cols : {1, 7, 33, 100}) {
+      for (size_t n_batch : {1, 4}) CheckMatMul(type, 9, cols, n_batch, 1);
+    }
+  }
+}
+
+// Wide rows (past the kernel's chunk grain) split across threads.
+TEST_P(MatMulTest, ManyRowsThreaded) {
+  for (DType type : kAllTypes) CheckMatMul(type, 203, 256, 5, 3);
+}
+
+TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {
+  for (DType type : kAllTypes) {
+    for (size_t cols : {32, 96, 4096}) {
+      const Matrix m = RandomMatrix(type, 3, cols, 99);
+      std::vector<float> got(cols), want(cols);
+      for (size_t r = 0; r < 3; ++r) {
+        DequantizeRow(got.data(), m.view, r);
+        scalar::DequantizeRow(want.data(), m.view, r);
+        for (size_t c = 0; c < cols; ++c) {
+          ASSERT_EQ(got[c], want[c]) << DTypeName(type) << " r=" << r << " c=" << c;
+        }
+      }
+    }
+  }
+}
+
+// Quantized weights at the extremes of their ranges (q = -128 for Q8_0 is
+// legal in a file even though the quantizer never writes it).
+TEST_P(MatMulTest, QuantizedExtremes) {
+  constexpr size_t kCols = 64;
+  std::vector<BlockQ8_0> q8(kCols / 32);
+  std::vector<BlockQ4_0> q4(kCols / 32);
+  for (size_t b = 0; b < kCols / 32; ++b) {
+    q8[b].d = F32ToF16(0.5f);
+    q4[b].d = F32ToF16(-0.25f);
+    for (int j = 0; j < 32; ++j) q8[b].qs[j] = static_cast<int8_t>(j % 2 ? -128 : 127);
+    for (int j = 0; j < 16; ++j) q4[b].qs[j] = static_cast<uint8_t>(j % 2 ? 0xF0 : 0x0F);
+  }
+  std::vector<float> x(kCols);
+  for (size_t c = 0; c < kCols; ++c) x[c] = c % 3 ? 1.0f : -1.0f;  // exact in int8
+  for (const TensorView& w : {TensorView{DType::kQ8_0, 1, kCols, q8.data()},
+                              TensorView{DType::kQ4_0, 1, kCols, q4.data()}}) {
+    float got = 0.0f, want = 0.0f;
+    MatMul(&got, 1, w, x.data(), 1, nullptr);
+    scalar::MatMul(&want, 1, w, x.data(), 1);
+    EXPECT_FLOAT_EQ(got, want) << DTypeName(w.type);
+  }
+}
+
+}  // namespace
+}  // namespace radixlm

@@ -1,0 +1,23 @@
+// ModelLoader: fills a Model from one file format. Internal to model/.
+#ifndef RADIXLM_MODEL_MODEL_LOADER_H_
+#define RADIXLM_MODEL_MODEL_LOADER_H_
+
+#include <string>
+
+#include "base/status.h"
+#include "model/model.h"
+
+namespace radixlm {
+
+class ModelLoader {
+ public:
+  // GGUF with general.architecture "llama" or "qwen2".
+  static Status FromGguf(const std::string& path, Model* model);
+  // llama2.c checkpoint plus its tokenizer file.
+  static Status FromLlama2c(const std::string& path, const ModelLoadOptions& options,
+                            Model* model);
+};
+
+}  // namespace radixlm
+
+#endif  // RADIXLM_MODEL_MODEL_LOADER_H_
