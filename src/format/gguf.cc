@@ -59,7 +59,7 @@ class Reader {
 
   template <typename T>
   Status Scalar(const char* what, T* out) {
-    const uint8_t* p;
+    const uint8_t* p = nullptr;
     RLM_RETURN_IF_ERROR(Bytes(sizeof(T), what, &p));
     std::memcpy(out, p, sizeof(T));
     return Status::Ok();
@@ -74,7 +74,7 @@ class Reader {
                                     " exceeds the %" PRIu64 " bytes left",
                                     what, start, len, left()));
     }
-    const uint8_t* p;
+    const uint8_t* p = nullptr;
     RLM_RETURN_IF_ERROR(Bytes(len, what, &p));
     *out = std::string_view(reinterpret_cast<const char*>(p), len);
     return Status::Ok();
@@ -229,7 +229,7 @@ Status GgufFile::Parse(std::unique_ptr<MappedFile> file, std::unique_ptr<GgufFil
   g->file_ = std::move(file);
   Reader r(base, size);
 
-  const uint8_t* magic;
+  const uint8_t* magic = nullptr;
   RLM_RETURN_IF_ERROR(r.Bytes(4, "magic", &magic));
   if (std::memcmp(magic, "GGUF", 4) != 0) {
     return Status::InvalidArgument(Fmt("gguf: bad magic %02x %02x %02x %02x (want \"GGUF\")",

@@ -1,6 +1,7 @@
 // LoadGgufTokenizer: builds a Vocab from a GGUF's tokenizer.ggml.* keys,
 // with llama.cpp's defaults for what a file leaves out.
 #include <algorithm>
+#include <cstdint>
 
 #include "format/gguf.h"
 #include "tokenizer/spm_tokenizer.h"

@@ -17,8 +17,11 @@ Vocab SpecialVocab() {
 std::string Render(std::string_view text, const std::vector<Fragment>& fragments) {
   std::string out;
   for (const Fragment& f : fragments) {
-    out += f.token >= 0 ? "[" + std::to_string(f.token) + "]"
-                        : "'" + std::string(text.substr(f.offset, f.length)) + "'";
+    if (f.token >= 0) {
+      out.append("[").append(std::to_string(f.token)).append("]");
+    } else {
+      out.append("'").append(text.substr(f.offset, f.length)).append("'");
+    }
   }
   return out;
 }

@@ -1,6 +1,8 @@
 #include "tokenizer/spm_tokenizer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <queue>
 
 #include "tokenizer/special_split.h"
