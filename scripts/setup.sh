@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev                          # SIMD with runtime dispatch
   nlohmann-json3-dev
+  libpcre2-dev                        # pre-tokenizer regexes (byte-level BPE)
 )
 
 missing=()

@@ -7,6 +7,7 @@ namespace radixlm {
 
 int GenerateCommand(int argc, char** argv, int first);
 int InfoCommand(int argc, char** argv, int first);
+int BenchCacheCommand(int argc, char** argv, int first);
 
 }  // namespace radixlm
 

@@ -10,8 +10,9 @@ void PrintUsage(FILE* out) {
   std::fprintf(out,
                "usage: radixlm <command> [options]\n\n"
                "commands:\n"
-               "  generate   generate text from a prompt (streams to stdout)\n"
-               "  info       describe a model file (architecture, sizes, types, tokenizer)\n\n"
+               "  generate     generate text from a prompt (streams to stdout)\n"
+               "  info         describe a model file (architecture, sizes, types, tokenizer)\n"
+               "  bench-cache  time what the radix cache saves on a shared-prefix prompt\n\n"
                "Run 'radixlm <command> --help' for the command's options.\n");
 }
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(cmd, "generate") == 0) return radixlm::GenerateCommand(argc, argv, 2);
   if (std::strcmp(cmd, "info") == 0) return radixlm::InfoCommand(argc, argv, 2);
+  if (std::strcmp(cmd, "bench-cache") == 0) return radixlm::BenchCacheCommand(argc, argv, 2);
   std::fprintf(stderr, "radixlm: unknown command '%s' (see radixlm --help)\n", cmd);
   return 2;
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 
 #include "format/gguf.h"
+#include "tokenizer/bpe_tokenizer.h"
+#include "tokenizer/pre_types.h"
 #include "tokenizer/spm_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -12,10 +14,25 @@ namespace radixlm {
 namespace {
 
 // Token texts llama.cpp treats as end-of-generation (and as control
-// tokens) whatever their stored type.
+// tokens) whatever their stored type: end-of-turn texts, then the FIM
+// pad, repo and file-separator texts.
 constexpr std::string_view kEogTexts[] = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>",          "<end_of_turn>", "<|endoftext|>",
-    "<|eom_id|>", "<EOT>",      "<|end_of_text|>",  "</s>",
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+    "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+    "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+    "<\xef\xbd\x9c" "end\xe2\x96\x81" "of\xe2\x96\x81" "sentence\xef\xbd\x9c>",  // DeepSeek
+    "[e~[",
+    "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]",
+    "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", "<|file_sep|>",
+};
+
+// What llama.cpp assumes for keys a file leaves out, per tokenizer model.
+struct VocabDefaults {
+  int32_t unk;
+  int32_t bos;
+  int32_t eos;
+  bool add_bos;
+  bool add_space_prefix;
 };
 
 // Treats an absent key as "keep the default"; other errors propagate.
@@ -41,7 +58,7 @@ Status ReadTokenId(const GgufFile& gguf, std::string_view key, size_t n, bool le
   return Status::Ok();
 }
 
-Status BuildVocab(const GgufFile& gguf, Vocab* vocab) {
+Status BuildVocab(const GgufFile& gguf, const VocabDefaults& defaults, Vocab* vocab) {
   RLM_RETURN_IF_ERROR(gguf.GetStringArray("tokenizer.ggml.tokens", &vocab->pieces));
   size_t n = vocab->pieces.size();
   if (n == 0) return Status::Corruption("tokenizer.ggml.tokens is empty");
@@ -79,10 +96,11 @@ Status BuildVocab(const GgufFile& gguf, Vocab* vocab) {
     vocab->types[i] = known ? static_cast<TokenType>(types[i]) : TokenType::kUndefined;
   }
 
-  // llama.cpp's defaults for SPM: unk 0, bos 1, eos 2 (when in range).
-  vocab->unk = n > 0 ? 0 : -1;
-  vocab->bos = n > 1 ? 1 : -1;
-  vocab->eos = n > 2 ? 2 : -1;
+  // Default ids outside the vocab are dropped, as in llama.cpp.
+  auto in_range = [n](int32_t id) { return id >= 0 && static_cast<size_t>(id) < n ? id : -1; };
+  vocab->unk = in_range(defaults.unk);
+  vocab->bos = in_range(defaults.bos);
+  vocab->eos = in_range(defaults.eos);
   vocab->pad = -1;
   int32_t eot = -1;
   int32_t eom = -1;
@@ -94,9 +112,9 @@ Status BuildVocab(const GgufFile& gguf, Vocab* vocab) {
   // Padding is never produced by inference; a bad id is dropped.
   RLM_RETURN_IF_ERROR(ReadTokenId(gguf, "tokenizer.ggml.padding_token_id", n, true, &vocab->pad));
 
-  vocab->add_bos = true;
+  vocab->add_bos = defaults.add_bos;
   vocab->add_eos = false;
-  vocab->add_space_prefix = true;
+  vocab->add_space_prefix = defaults.add_space_prefix;
   RLM_RETURN_IF_ERROR(Optional(gguf.GetBool("tokenizer.ggml.add_bos_token", &vocab->add_bos)));
   RLM_RETURN_IF_ERROR(Optional(gguf.GetBool("tokenizer.ggml.add_eos_token", &vocab->add_eos)));
   RLM_RETURN_IF_ERROR(
@@ -122,19 +140,40 @@ Status BuildVocab(const GgufFile& gguf, Vocab* vocab) {
   return Status::Ok();
 }
 
+// Builds the byte-level BPE tokenizer of a "gpt2" model.
+Status LoadBpe(const GgufFile& gguf, std::unique_ptr<Tokenizer>* out) {
+  std::string pre;
+  RLM_RETURN_IF_ERROR(Optional(gguf.GetString("tokenizer.ggml.pre", &pre)));
+  PreTokenizerType type;
+  RLM_RETURN_IF_ERROR(FindPreTokenizerType(pre, &type));
+  std::string note = pre.empty() ? "tokenizer.ggml.pre missing: default pre-tokenizer" : "";
+
+  std::vector<std::string> merges;
+  RLM_RETURN_IF_ERROR(gguf.GetStringArray("tokenizer.ggml.merges", &merges));
+
+  // llama.cpp's defaults for BPE: bos = eos = 11, no unk.
+  VocabDefaults defaults{-1, type.no_bos ? -1 : 11, 11, type.add_bos, false};
+  Vocab vocab;
+  RLM_RETURN_IF_ERROR(BuildVocab(gguf, defaults, &vocab));
+  return BpeTokenizer::Create(std::move(vocab), merges, type, std::move(note), out);
+}
+
 }  // namespace
 
 Status LoadGgufTokenizer(const GgufFile& gguf, std::unique_ptr<Tokenizer>* out) {
   std::string model;
   Status s = gguf.GetString("tokenizer.ggml.model", &model);
   if (!s.ok()) return s.WithContext(gguf.path() + ": tokenizer");
-  if (model != "llama") {
-    return Status::InvalidArgument(gguf.path() + ": unsupported tokenizer model '" + model +
-                                   "' (byte-level BPE comes later)");
+  if (model == "llama") {
+    // llama.cpp's defaults for SPM: unk 0, bos 1, eos 2 (when in range).
+    Vocab vocab;
+    s = BuildVocab(gguf, VocabDefaults{0, 1, 2, true, true}, &vocab);
+    if (s.ok()) s = SpmTokenizer::Create(std::move(vocab), out);
+  } else if (model == "gpt2") {
+    s = LoadBpe(gguf, out);
+  } else {
+    s = Status::InvalidArgument("unsupported tokenizer model '" + model + "'");
   }
-  Vocab vocab;
-  s = BuildVocab(gguf, &vocab);
-  if (s.ok()) s = SpmTokenizer::Create(std::move(vocab), out);
   return s.ok() ? s : s.WithContext(gguf.path() + ": tokenizer");
 }
 

@@ -1,5 +1,6 @@
 // Tokenizer: text <-> token ids. One interface over the model families'
-// algorithms (SentencePiece-style BPE here; byte-level BPE comes later).
+// algorithms: SentencePiece-style BPE (spm_tokenizer.h) and byte-level
+// BPE (bpe_tokenizer.h).
 //
 // Thread safety: immutable after construction; Encode/Decode are const and
 // safe to call concurrently.
@@ -80,7 +81,9 @@ Status LoadLlama2cTokenizer(const std::string& path, int32_t vocab_size,
                             std::unique_ptr<Tokenizer>* out);
 
 // Builds the tokenizer described by a GGUF's tokenizer.ggml.* metadata.
-// Supports tokenizer.ggml.model == "llama" (SPM); others: InvalidArgument.
+// Supports tokenizer.ggml.model == "llama" (SPM) and "gpt2" (byte-level
+// BPE, pre-tokenized as tokenizer.ggml.pre says; see pre_types.h); other
+// models and unknown pre-tokenizer types are InvalidArgument.
 Status LoadGgufTokenizer(const GgufFile& gguf, std::unique_ptr<Tokenizer>* out);
 
 }  // namespace radixlm
