@@ -138,7 +138,10 @@ class RadixTree {
   // positions [0, n) (ceil(n/P) ids; the tree refs those it keeps). Returns
   // the node containing position n-1, locked, and sets *already_cached to
   // the number of tokens that were in the tree before (their pages in
-  // `pages` are not kept: the caller's refs free them). logits may be null.
+  // `pages` are not kept: the caller's refs free them). logits may be null
+  // (else stored on the returned node if it ends at n and has none). If a
+  // pending node lies on the path, waits for it to resolve, then retries.
+  // REQUIRES: the caller is not the one computing such a pending node.
   RadixNode* Insert(CacheNamespace ns, std::span<const int32_t> tokens,
                     std::span<const PageId> pages, Logits logits, size_t* already_cached);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -40,22 +41,22 @@ class Harness {
 
   void Run(int steps) {
     for (int step = 0; step < steps; ++step) {
-      const int op = Uniform(0, 99);
-      if (op < 30) {
+      const int op = Uniform(0, 199);
+      if (op < 70) {
         DoAcquire();
-      } else if (op < 45) {
+      } else if (op < 100) {
         DoInsert();
-      } else if (op < 60) {
+      } else if (op < 130) {
         DoUnlock();
-      } else if (op < 68) {
+      } else if (op < 146) {
         DoLockPrefix();
-      } else if (op < 80) {
+      } else if (op < 170) {
         DoResolvePending();
-      } else if (op < 88) {
+      } else if (op < 182) {
         tree_->EvictPages(static_cast<size_t>(Uniform(1, 8)));
-      } else if (op < 95) {
+      } else if (op < 192) {
         tree_->EvictLeaves(static_cast<size_t>(Uniform(1, 3)));
-      } else if (op < 97) {
+      } else if (op < 193) {
         tree_->EvictAll();
       } else {
         DoSetPriority();
@@ -287,8 +288,10 @@ class Harness {
     ASSERT_EQ(tree_->NodeEnd(node), t.size());
     std::vector<PageId> got;
     tree_->PagesFor(node, t.size(), &got);
-    for (size_t idx = already / page_size_; idx < got.size(); ++idx) {
-      if (already < t.size()) ASSERT_EQ(got[idx], pages[idx]);
+    if (already < t.size()) {
+      for (size_t idx = already / page_size_; idx < got.size(); ++idx) {
+        ASSERT_EQ(got[idx], pages[idx]);
+      }
     }
     test::UnrefAll(pool_.get(), pages);
     if (held_.size() < 8 && Uniform(0, 1) == 0) {
@@ -311,7 +314,9 @@ class Harness {
     const size_t len = static_cast<size_t>(Uniform(0, static_cast<int>(h.tokens.size())));
     RadixNode* node = tree_->LockPrefix(h.node, len);
     ASSERT_GE(tree_->NodeEnd(node), len);
-    if (len == 0) ASSERT_EQ(node, tree_->root());
+    if (len == 0) {
+      ASSERT_EQ(node, tree_->root());
+    }
     // Copies first: Hold appends to held_, which h points into.
     const CacheNamespace ns = h.ns;
     const Tokens prefix(h.tokens.begin(), h.tokens.begin() + len);
@@ -352,7 +357,7 @@ class RadixTreeModelTest
 TEST_P(RadixTreeModelTest, RandomOperationsKeepPinnedSequencesAndInvariants) {
   const auto [page_size, policy, seed] = GetParam();
   Harness h(page_size, policy, seed);
-  h.Run(2500);
+  h.Run(4000);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -360,7 +365,16 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values<size_t>(1, 3, 4),
                        ::testing::Values(EvictionPolicy::kLru, EvictionPolicy::kLfu,
                                          EvictionPolicy::kPriority),
-                       ::testing::Values<uint32_t>(1, 2)));
+                       ::testing::Values<uint32_t>(1, 2)),
+    [](const ::testing::TestParamInfo<RadixTreeModelTest::ParamType>& info) {
+      std::string name = "P";
+      name += std::to_string(std::get<0>(info.param));
+      name += '_';
+      name += EvictionPolicyName(std::get<1>(info.param));
+      name += "_seed";
+      name += std::to_string(std::get<2>(info.param));
+      return name;
+    });
 
 }  // namespace
 }  // namespace radixlm

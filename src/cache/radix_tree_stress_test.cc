@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,7 +20,7 @@ using Tokens = std::vector<int32_t>;
 
 constexpr size_t kPageSize = 4;
 constexpr int kThreads = 8;
-constexpr int kIterations = 1500;
+constexpr int kIterations = 5000;
 
 class Worker {
  public:
@@ -236,7 +237,10 @@ TEST_P(RadixTreeStressTest, ThreadsShareOneTree) {
 
 INSTANTIATE_TEST_SUITE_P(Policies, RadixTreeStressTest,
                          ::testing::Values(EvictionPolicy::kLru, EvictionPolicy::kLfu,
-                                           EvictionPolicy::kPriority));
+                                           EvictionPolicy::kPriority),
+                         [](const ::testing::TestParamInfo<EvictionPolicy>& info) {
+                           return std::string(EvictionPolicyName(info.param));
+                         });
 
 }  // namespace
 }  // namespace radixlm

@@ -143,7 +143,9 @@ TEST(EngineConcurrencyTest, PoisonedComputationReachesWaiters) {
       std::vector<float> logits(512);
       Status s = engine->ForwardWithCache(0, seq, logits.data(), 512, &handles[i]);
       (s.ok() ? succeeded : failed)++;
-      if (!s.ok()) EXPECT_EQ(s.code(), Status::Code::kInternal);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Status::Code::kInternal);
+      }
     });
   }
   for (auto& t : threads) t.join();

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "tokenizer/byte_level.h"
+
 namespace radixlm {
 
 namespace {
@@ -58,10 +60,10 @@ std::string PreTokenizer::TranslateRegex(const std::string& regex) {
     char c = regex[i];
     if (c == '\\' && i + 1 < regex.size()) {
       char e = regex[++i];
-      if (e == 's') {
-        out += in_class ? std::string(kSpaceSet) : "[" + std::string(kSpaceSet) + "]";
-      } else if (e == 'S' && !in_class) {
-        out += "[^" + std::string(kSpaceSet) + "]";
+      if (e == 's' || (e == 'S' && !in_class)) {
+        if (!in_class) out.append(e == 's' ? "[" : "[^");
+        out.append(kSpaceSet);
+        if (!in_class) out.push_back(']');
       } else if (e == 'd') {
         out += in_class ? "0-9" : "[0-9]";
       } else if (e == 'D' && !in_class) {
@@ -91,20 +93,9 @@ Status PreTokenizer::Create(const std::vector<std::string>& regexes,
   if (regexes.empty()) return Status::InvalidArgument("pre-tokenizer: no regexes");
   std::unique_ptr<PreTokenizer> pre(new PreTokenizer());
   for (const std::string& regex : regexes) {
-    std::vector<uint32_t> pattern;
     // The pattern is UTF-8 text; PCRE2 here takes code points.
-    std::string translated = TranslateRegex(regex);
-    for (size_t i = 0; i < translated.size();) {
-      // Our regexes are valid UTF-8; decode without checks beyond that.
-      uint8_t lead = static_cast<uint8_t>(translated[i]);
-      size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-      uint32_t cpt = len == 1 ? lead : lead & (0x3F >> (len - 1));
-      for (size_t k = 1; k < len && i + k < translated.size(); ++k) {
-        cpt = (cpt << 6) | (static_cast<uint8_t>(translated[i + k]) & 0x3F);
-      }
-      pattern.push_back(cpt);
-      i += len;
-    }
+    std::vector<uint32_t> pattern;
+    DecodeUtf8Lenient(TranslateRegex(regex), &pattern);
     int error = 0;
     PCRE2_SIZE error_offset = 0;
     auto compiled = std::make_unique<Regex>();

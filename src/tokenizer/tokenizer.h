@@ -55,9 +55,10 @@ class Tokenizer {
                         std::vector<int32_t>* out) const = 0;
 
   // Returns the bytes of `token` as it appears in running text after
-  // `prev_token` (-1 at the start): byte tokens become their byte, "▁" a
-  // space, and the dummy-prefix space after BOS is dropped. Control tokens
-  // give "". Bytes may be a partial UTF-8 sequence. Out of range: "".
+  // `prev_token` (-1 at the start). SPM: byte tokens become their byte,
+  // "▁" a space, and the dummy-prefix space after BOS is dropped.
+  // Byte-level BPE: GPT-2's byte spelling is undone. Control tokens give
+  // "". Bytes may be a partial UTF-8 sequence. Out of range: "".
   virtual std::string DecodeToken(int32_t prev_token, int32_t token) const = 0;
 
   // Decodes a whole sequence (as DecodeToken over it, concatenated).
