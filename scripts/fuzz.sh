@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [seconds_per_target] [target ...]
 #
 # seconds_per_target defaults to 60; targets default to all of
-# gguf safetensors llama2c. New corpus entries go to fuzz/corpus-run/<target>/
+# gguf safetensors llama2c capi. New corpus entries go to fuzz/corpus-run/<target>/
 # (ignored by git), crash reproducers to fuzz/corpus-run/artifacts/<target>/.
 # Exits non-zero if any target crashes, leaks, times out or runs out of
 # memory. Environment: BUILD_DIR (default build-fuzz), JOBS (default 2).
@@ -15,7 +15,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(gguf safetensors llama2c); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(gguf safetensors llama2c capi); fi
 build="${BUILD_DIR:-$root/build-fuzz}"
 jobs="${JOBS:-2}"
 
@@ -27,7 +27,7 @@ status=0
 for t in "${targets[@]}"; do
   work="$root/fuzz/corpus-run/$t"
   artifacts="$root/fuzz/corpus-run/artifacts/$t"
-  mkdir -p "$work" "$artifacts"
+  mkdir -p "$work" "$artifacts" "$root/fuzz/corpus/$t"
   echo "== $t: ${seconds}s"
   if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -print_funcs=0 -artifact_prefix="$artifacts/" \

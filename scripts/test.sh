@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the unit and end-to-end tests (Release), the
-# same tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
-# fuzzers for a bounded time on their seed corpora.
+# same tests under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# concurrent tests under ThreadSanitizer, and the fuzzers for a bounded time
+# on their seed corpora.
 # FUZZ_SECONDS (default 30) bounds each fuzzer's run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,14 @@ BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" \
   -DRADIXLM_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"
+
+echo "== TSan build and the concurrent tests"
+BUILD_DIR="$root/build-tsan" "$root/scripts/build.sh" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DRADIXLM_SANITIZE=thread
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir "$root/build-tsan" --output-on-failure -j "$jobs" \
+  -R 'Concurrency|Stress|ThreadPool|Concurrent'
 
 echo "== Fuzzers"
 "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"

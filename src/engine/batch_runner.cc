@@ -24,7 +24,7 @@ BatchRunner::~BatchRunner() {
 
 Status BatchRunner::Run(ForwardJob* job) {
   if (job->begin >= job->end) return Status::InvalidArgument("nothing to compute");
-  Pending p{job, job->begin};
+  Pending p{job, job->begin, false, Status::Ok()};
   std::unique_lock<std::mutex> lock(mu_);
   if (stop_) return Status::Cancelled("engine is shutting down");
   queue_.push_back(&p);
