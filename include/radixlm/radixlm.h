@@ -105,6 +105,13 @@ RLM_API int rlm_forward_with_cache_ns(uint64_t* out_handle, rlm_engine* engine, 
                                       uint64_t base, const int32_t* tokens, size_t n_tokens,
                                       float* logits, size_t logits_size, char** error);
 
+/* Finds the longest cached prefix of tokens[0, n_tokens) in namespace ns
+ * without computing anything: *out_handle is a handle to it (0 when nothing
+ * is cached; the handle pins the prefix until freed) and *out_length its
+ * length in tokens. */
+RLM_API int rlm_match_prefix(uint64_t* out_handle, size_t* out_length, rlm_engine* engine,
+                             uint64_t ns, const int32_t* tokens, size_t n_tokens, char** error);
+
 /* Stores in *out_handle a handle to the first keep_tokens tokens of
  * `handle`, without copying KV (0 when keep_tokens is 0). Errors:
  * RLM_NOT_FOUND, RLM_INVALID_ARGUMENT (keep_tokens > the handle's length). */

@@ -201,6 +201,23 @@ RadixTree::Lookup RadixTree::Impl::Acquire(CacheNamespace ns, std::span<const in
   return result;
 }
 
+RadixTree::Lookup RadixTree::Impl::Match(CacheNamespace ns, std::span<const int32_t> tokens) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Walk walk = MatchLocked(ns, tokens);
+  ++lookups_;
+  tokens_looked_up_ += tokens.size();
+  tokens_matched_ += walk.matched;
+  if (walk.matched > 0) ++hits_;
+  Lookup result;
+  result.kind = Lookup::Kind::kHit;
+  result.node = walk.node;
+  result.prefix_len = walk.matched;
+  if (walk.matched > 0 && walk.matched == walk.node->end) result.logits = walk.node->logits;
+  LockLocked(walk.node);
+  PagesForLocked(walk.node, walk.matched, &result.pages);
+  return result;
+}
+
 void RadixTree::Impl::Complete(RadixNode* pending, std::span<const PageId> pages,
                                Logits logits) {
   {
@@ -336,6 +353,9 @@ RadixNode* RadixTree::root() const { return impl_->root(); }
 size_t RadixTree::page_size() const { return impl_->page_size(); }
 RadixTree::Lookup RadixTree::Acquire(CacheNamespace ns, std::span<const int32_t> tokens) {
   return impl_->Acquire(ns, tokens);
+}
+RadixTree::Lookup RadixTree::Match(CacheNamespace ns, std::span<const int32_t> tokens) {
+  return impl_->Match(ns, tokens);
 }
 void RadixTree::Complete(RadixNode* pending, std::span<const PageId> pages, Logits logits) {
   impl_->Complete(pending, pages, std::move(logits));

@@ -123,6 +123,13 @@ class RadixTree {
   // counters.
   Lookup Acquire(CacheNamespace ns, std::span<const int32_t> tokens);
 
+  // Pure lookup: the longest ready cached prefix of tokens, creating
+  // nothing (pending nodes end the match). Returns kind kHit with node = the
+  // node ending at the match (root when nothing matched), locked;
+  // prefix_len = tokens matched; pages of [0, prefix_len); logits of
+  // position prefix_len-1 if stored. Counts as a lookup in the stats.
+  Lookup Match(CacheNamespace ns, std::span<const int32_t> tokens);
+
   // Finishes a kCompute node: pages holds the page ids for its page indices
   // prefix_len/P .. (n-1)/P (the tree takes its own refs; the caller keeps
   // and later drops its own). logits may be null. Wakes waiters.

@@ -31,6 +31,7 @@ class RadixTree::Impl {
   RadixNode* root() const { return root_; }
   size_t page_size() const { return page_size_; }
 
+  Lookup Match(CacheNamespace ns, std::span<const int32_t> tokens);
   Lookup Acquire(CacheNamespace ns, std::span<const int32_t> tokens);
   void Complete(RadixNode* pending, std::span<const PageId> pages, Logits logits);
   void Fail(RadixNode* pending, const Status& error);

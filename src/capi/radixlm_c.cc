@@ -126,6 +126,17 @@ int rlm_forward_with_cache(uint64_t* out_handle, rlm_engine* engine, uint64_t ba
                                    logits_size, error);
 }
 
+int rlm_match_prefix(uint64_t* out_handle, size_t* out_length, rlm_engine* engine, uint64_t ns,
+                     const int32_t* tokens, size_t n_tokens, char** error) {
+  RLM_C_GUARD(error, ([&]() -> Status {
+    if (out_handle == nullptr || out_length == nullptr || engine == nullptr) {
+      return Status::InvalidArgument("out_handle, out_length and engine must not be NULL");
+    }
+    if (tokens == nullptr && n_tokens > 0) return Status::InvalidArgument("tokens is NULL");
+    return EngineOf(engine)->MatchPrefix({tokens, n_tokens}, out_handle, out_length, ns);
+  }()));
+}
+
 int rlm_slice_cache(uint64_t* out_handle, rlm_engine* engine, uint64_t handle,
                     size_t keep_tokens, char** error) {
   RLM_C_GUARD(error, ([&]() -> Status {

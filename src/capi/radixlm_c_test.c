@@ -75,6 +75,19 @@ int main(int argc, char** argv) {
   size_t length = 0;
   EXPECT(rlm_cache_length(&length, engine, h3, NULL) == RLM_OK && length == 7);
 
+  /* Matching computes nothing and pins the prefix. */
+  const int32_t probe[] = {1, 403, 407, 261, 999};
+  uint64_t m = 0;
+  size_t mlen = 0;
+  EXPECT(rlm_match_prefix(&m, &mlen, engine, 0, probe, 5, NULL) == RLM_OK);
+  EXPECT(mlen == 4 && m != 0);
+  EXPECT(rlm_cache_length(&length, engine, m, NULL) == RLM_OK && length == 4);
+  rlm_free_cache(engine, m);
+  EXPECT(rlm_match_prefix(&m, &mlen, engine, 7, probe, 5, NULL) == RLM_OK);
+  EXPECT(mlen == 0 && m == 0);
+  EXPECT(rlm_engine_stats(&st, engine) == RLM_OK);
+  EXPECT(st.tokens_computed == 7);
+
   /* Another namespace shares nothing. */
   EXPECT(rlm_forward_with_cache_ns(&h2, engine, 42, 0, ids, n, logits, vocab, NULL) == RLM_OK);
   EXPECT(rlm_engine_stats(&st, engine) == RLM_OK);

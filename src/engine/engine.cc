@@ -235,6 +235,25 @@ Status Engine::ForwardWithCache(uint64_t base, std::span<const int32_t> tokens, 
   return Status::Ok();
 }
 
+Status Engine::MatchPrefix(std::span<const int32_t> tokens, uint64_t* out_handle,
+                           size_t* out_length, CacheNamespace ns) {
+  RadixTree::Lookup lk = tree_->Match(ns, tokens);
+  *out_length = lk.prefix_len;
+  if (lk.prefix_len == 0) {
+    tree_->Unlock(lk.node);
+    *out_handle = 0;
+    return Status::Ok();
+  }
+  Handle h;
+  h.tokens = std::make_shared<const std::vector<int32_t>>(tokens.begin(),
+                                                          tokens.begin() + lk.prefix_len);
+  h.length = lk.prefix_len;
+  h.node = lk.node;
+  h.logits = lk.logits;
+  *out_handle = AddHandle(std::move(h));
+  return Status::Ok();
+}
+
 uint64_t Engine::AddHandle(Handle h) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = g_next_handle_id.fetch_add(1);

@@ -85,6 +85,12 @@ class Engine {
   Status ForwardWithCache(uint64_t base, std::span<const int32_t> tokens, float* logits,
                           size_t logits_size, uint64_t* out_handle, CacheNamespace ns = 0);
 
+  // The longest cached prefix of tokens, computing nothing: *out_handle is a
+  // handle to it (0 when nothing is cached) and *out_length its length. The
+  // handle pins the prefix until freed.
+  Status MatchPrefix(std::span<const int32_t> tokens, uint64_t* out_handle, size_t* out_length,
+                     CacheNamespace ns = 0);
+
   // A handle to the first keep_tokens tokens of `handle`, in O(depth) and
   // without copying KV. keep 0 → 0 (root). keep > length → InvalidArgument.
   Status SliceCache(uint64_t handle, size_t keep_tokens, uint64_t* out_handle);
