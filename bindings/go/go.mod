@@ -1,0 +1,3 @@
+module github.com/radixlm/radixlm/bindings/go
+
+go 1.19
