@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the unit and end-to-end tests (Release), the
 # same tests under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# concurrent tests under ThreadSanitizer, and the fuzzers for a bounded time
+# concurrent tests under ThreadSanitizer, the Go bindings' tests (with the
+# race detector), and the fuzzers for a bounded time
 # on their seed corpora.
 # FUZZ_SECONDS (default 30) bounds each fuzzer's run.
 set -euo pipefail
@@ -27,6 +28,9 @@ BUILD_DIR="$root/build-tsan" TARGETS="base_test cache_test engine_test" "$root/s
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir "$root/build-tsan" --output-on-failure -j "$jobs" \
   -R 'Concurrency|Stress|ThreadPool|Concurrent'
+
+echo "== Go bindings (bindings/go, go test -race)"
+"$root/scripts/test_go.sh"
 
 echo "== Fuzzers"
 "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"

@@ -16,7 +16,18 @@
 namespace radixlm {
 
 namespace {
-constexpr int kSpinIterations = 20000;
+// Spins before sleeping: long enough to catch the next kernel launch of a
+// forward pass, short enough not to matter when the machine is busy.
+constexpr int kSpinIterations = 4000;
+
+// Waits until `a` differs from `old`: spin, then futex wait.
+void AwaitChange(const std::atomic<uint32_t>& a, uint32_t old) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (a.load(std::memory_order_acquire) != old) return;
+    RLM_PAUSE();
+  }
+  while (a.load(std::memory_order_acquire) == old) a.wait(old, std::memory_order_acquire);
+}
 }  // namespace
 
 ThreadPool::ThreadPool(size_t n_threads) : n_threads_(std::max<size_t>(1, n_threads)) {
@@ -24,27 +35,16 @@ ThreadPool::ThreadPool(size_t n_threads) : n_threads_(std::max<size_t>(1, n_thre
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_.store(true);
-    generation_.fetch_add(1);
-  }
-  wake_.notify_all();
+  stop_.store(true);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
 void ThreadPool::WorkerLoop(size_t index) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinIterations) {
-      RLM_PAUSE();
-      ++spins;
-    }
-    if (generation_.load(std::memory_order_acquire) == seen) {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-    }
+    AwaitChange(generation_, seen);
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
     RunChunk(index);
@@ -53,7 +53,7 @@ void ThreadPool::WorkerLoop(size_t index) {
 
 void ThreadPool::RunChunk(size_t index) {
   (*job_)(index);
-  pending_.fetch_sub(1, std::memory_order_acq_rel);
+  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
 }
 
 void ThreadPool::RunOnAll(const std::function<void(size_t)>& fn) {
@@ -62,14 +62,14 @@ void ThreadPool::RunOnAll(const std::function<void(size_t)>& fn) {
     return;
   }
   job_ = &fn;
-  pending_.store(n_threads_ - 1, std::memory_order_release);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
-  }
-  wake_.notify_all();
+  pending_.store(static_cast<uint32_t>(n_threads_ - 1), std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
   fn(0);
-  while (pending_.load(std::memory_order_acquire) != 0) RLM_PAUSE();
+  for (uint32_t left = pending_.load(std::memory_order_acquire); left != 0;
+       left = pending_.load(std::memory_order_acquire)) {
+    AwaitChange(pending_, left);
+  }
   job_ = nullptr;
 }
 

@@ -1,16 +1,17 @@
 // ThreadPool: a fixed set of workers for data-parallel loops.
 //
 // Thread safety: ParallelFor may be called from one thread at a time (the
-// owner); it blocks until every chunk has run. Workers spin briefly after a
-// job, then sleep, so back-to-back kernel launches cost little.
+// owner); it blocks until every chunk has run. Workers and the owner spin
+// briefly, then sleep on a futex (C++20 atomic wait), so back-to-back kernel
+// launches cost little and an oversubscribed machine (more runnable threads
+// than cores) does not burn its time slices spinning.
 #ifndef RADIXLM_BASE_THREAD_POOL_H_
 #define RADIXLM_BASE_THREAD_POOL_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -41,10 +42,8 @@ class ThreadPool {
 
   const size_t n_threads_;
   std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<size_t> pending_{0};
+  std::atomic<uint32_t> generation_{0};  // bumped per job; workers wait on it
+  std::atomic<uint32_t> pending_{0};     // chunks not yet done; the owner waits on it
   std::atomic<bool> stop_{false};
   // The current job (written by the owner before bumping generation_).
   const std::function<void(size_t)>* job_ = nullptr;

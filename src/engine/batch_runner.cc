@@ -1,8 +1,15 @@
 #include "engine/batch_runner.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace radixlm {
+
+namespace {
+// How long the loop waits for the sequences of the last step to come back
+// before running a step without them.
+constexpr auto kGatherWait = std::chrono::microseconds(500);
+}  // namespace
 
 BatchRunner::BatchRunner(const Model& model, size_t threads, size_t page_size,
                          size_t max_step_tokens)
@@ -45,6 +52,12 @@ void BatchRunner::Loop() {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !active.empty(); });
       if (stop_ && queue_.empty() && active.empty()) return;
+      // Continuous batching: let the sequences that just got their token
+      // rejoin, so decode steps are batched rather than staggered.
+      if (last_finished_ > 0 && queue_.size() < last_finished_) {
+        work_cv_.wait_for(lock, kGatherWait,
+                          [&] { return stop_ || queue_.size() >= last_finished_; });
+      }
       while (!queue_.empty()) {
         active.push_back(queue_.front());
         queue_.pop_front();
@@ -91,6 +104,7 @@ void BatchRunner::Step(std::vector<Pending*>* active) {
       still.push_back(p);
     }
   }
+  last_finished_ = n_jobs - still.size();
   active->swap(still);
   done_cv_.notify_all();
 }

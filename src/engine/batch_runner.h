@@ -71,6 +71,10 @@ class BatchRunner {
   std::condition_variable done_cv_;
   std::deque<Pending*> queue_;  // GUARDED_BY(mu_)
   bool stop_ = false;           // GUARDED_BY(mu_)
+  // Jobs that finished in the last step: their owners usually come back
+  // with the next token at once, so the loop waits briefly (kGatherWait)
+  // for that many submissions to batch them together.
+  size_t last_finished_ = 0;    // GUARDED_BY(mu_)
   BatchRunnerStats stats_;      // GUARDED_BY(mu_)
   std::thread thread_;
 };

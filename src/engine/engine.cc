@@ -151,7 +151,8 @@ Status Engine::Compute(const std::vector<int32_t>& seq, size_t begin,
 }
 
 Status Engine::ForwardWithCache(uint64_t base, std::span<const int32_t> tokens, float* logits,
-                                size_t logits_size, uint64_t* out_handle, CacheNamespace ns) {
+                                size_t logits_size, uint64_t* out_handle, CacheNamespace ns,
+                                ForwardInfo* info) {
   const int32_t vocab = vocab_size();
   if (tokens.empty()) return Status::InvalidArgument("no tokens to run");
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -228,6 +229,10 @@ Status Engine::ForwardWithCache(uint64_t base, std::span<const int32_t> tokens, 
   forwards_++;
   tokens_requested_ += n;
   tokens_computed_ += computed;
+  if (info != nullptr) {
+    info->computed_tokens = computed;
+    info->cached_tokens = n - computed;
+  }
   if (logits != nullptr) std::copy(h.logits->begin(), h.logits->end(), logits);
   h.length = n;
   h.tokens = std::make_shared<const std::vector<int32_t>>(std::move(seq));
@@ -252,6 +257,12 @@ Status Engine::MatchPrefix(std::span<const int32_t> tokens, uint64_t* out_handle
   h.logits = lk.logits;
   *out_handle = AddHandle(std::move(h));
   return Status::Ok();
+}
+
+size_t Engine::CachedPrefixLength(std::span<const int32_t> tokens, CacheNamespace ns) {
+  RadixTree::Lookup lk = tree_->Match(ns, tokens);
+  tree_->Unlock(lk.node);
+  return lk.prefix_len;
 }
 
 uint64_t Engine::AddHandle(Handle h) {

@@ -55,6 +55,12 @@ struct EngineOptions {
   uint64_t fail_every = 0;
 };
 
+// What one forward found in the cache.
+struct ForwardInfo {
+  size_t cached_tokens = 0;    // tokens of the whole sequence served from the cache
+  size_t computed_tokens = 0;  // tokens run through the model
+};
+
 struct EngineStats {
   RadixTreeStats cache;
   BatchRunnerStats runner;
@@ -83,13 +89,17 @@ class Engine {
   // or out-of-vocabulary tokens, small buffer), ResourceExhausted (no KV
   // pages even after eviction). ns: cache namespace (tenant isolation).
   Status ForwardWithCache(uint64_t base, std::span<const int32_t> tokens, float* logits,
-                          size_t logits_size, uint64_t* out_handle, CacheNamespace ns = 0);
+                          size_t logits_size, uint64_t* out_handle, CacheNamespace ns = 0,
+                          ForwardInfo* info = nullptr);
 
   // The longest cached prefix of tokens, computing nothing: *out_handle is a
   // handle to it (0 when nothing is cached) and *out_length its length. The
   // handle pins the prefix until freed.
   Status MatchPrefix(std::span<const int32_t> tokens, uint64_t* out_handle, size_t* out_length,
                      CacheNamespace ns = 0);
+
+  // Tokens of the longest cached prefix of tokens (nothing pinned).
+  size_t CachedPrefixLength(std::span<const int32_t> tokens, CacheNamespace ns = 0);
 
   // A handle to the first keep_tokens tokens of `handle`, in O(depth) and
   // without copying KV. keep 0 → 0 (root). keep > length → InvalidArgument.
