@@ -27,7 +27,7 @@ BUILD_DIR="$root/build-tsan" TARGETS="base_test cache_test engine_test" "$root/s
   -DRADIXLM_SANITIZE=thread
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir "$root/build-tsan" --output-on-failure -j "$jobs" \
-  -R 'Concurrency|Stress|ThreadPool|Concurrent'
+  -R 'Concurrency|Stress|ThreadPool|Concurrent|Scheduler'
 
 echo "== Go bindings (bindings/go, go test -race)"
 "$root/scripts/test_go.sh"
