@@ -11,6 +11,7 @@ packages=(
   libhwy-dev                          # SIMD with runtime dispatch
   nlohmann-json3-dev
   libpcre2-dev                        # pre-tokenizer regexes (byte-level BPE)
+  python3-jinja2                      # scripts/gen_chat_template_expected.py
   golang-go                           # the Go bindings (bindings/go, cgo)
 )
 
