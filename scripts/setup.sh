@@ -10,8 +10,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev                          # SIMD with runtime dispatch
   nlohmann-json3-dev
+  libcpp-httplib-dev                  # radixlm serve (HTTP)
   libpcre2-dev                        # pre-tokenizer regexes (byte-level BPE)
   python3-jinja2                      # scripts/gen_chat_template_expected.py
+  libicu-dev                          # tokenizer.json NFC normalizer
   golang-go                           # the Go bindings (bindings/go, cgo)
 )
 

@@ -2,8 +2,9 @@
 # Builds and runs every test: the unit and end-to-end tests (Release), the
 # same tests under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # concurrent tests under ThreadSanitizer, the Go bindings' tests (with the
-# race detector), and the fuzzers for a bounded time
-# on their seed corpora.
+# race detector), the HTTP server's end-to-end tests and load test
+# (scripts/test_e2e.sh: Node + the openai npm package, curl), and the
+# fuzzers for a bounded time on their seed corpora.
 # FUZZ_SECONDS (default 30) bounds each fuzzer's run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +32,9 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 
 echo "== Go bindings (bindings/go, go test -race)"
 "$root/scripts/test_go.sh"
+
+echo "== End-to-end: radixlm serve (openai npm client, curl) and the load test"
+"$root/scripts/test_e2e.sh"
 
 echo "== Fuzzers"
 "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"

@@ -5,6 +5,7 @@
 //
 //   make_random_gguf --preset tinyllama --type q8_0 \
 //       --vocab-from testdata/vocab/ggml-vocab-llama-spm.gguf --out /tmp/tl-q8_0.gguf
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -45,19 +46,47 @@ class Rng {
   uint64_t s_;
 };
 
-Status ParseType(const std::string& name, DType* out) {
-  for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
-    if (name == DTypeName(t)) {
-      *out = t;
+// A --type: one weight type for every matrix, or a llama.cpp-style mix.
+struct TypeChoice {
+  DType type = DType::kQ8_0;
+  bool q4_k_m = false;  // llama.cpp's Q4_K_M mix (see TypeFor)
+};
+
+Status ParseType(const std::string& name, TypeChoice* out) {
+  if (name == "q4_k_m") {
+    *out = TypeChoice{DType::kQ4_K, true};
+    return Status::Ok();
+  }
+  for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0,
+                  DType::kQ4_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    std::string lower = DTypeName(t);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == DTypeName(t) || name == lower) {
+      *out = TypeChoice{t, false};
       return Status::Ok();
     }
   }
-  return Status::InvalidArgument("unknown --type '" + name + "' (f32, f16, bf16, q8_0, q4_0)");
+  return Status::InvalidArgument("unknown --type '" + name +
+                                 "' (f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k, q4_k_m)");
+}
+
+// Q4_K_M as llama.cpp's quantizer picks it for a llama model: Q6_K for
+// output.weight, and for attn_v / ffn_down of the layers where
+// use_more_bits(i, n) = i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2; Q4_K
+// for everything else.
+DType TypeFor(const TypeChoice& c, const std::string& name, int layer, int n_layers) {
+  if (!c.q4_k_m) return c.type;
+  if (name == "output.weight") return DType::kQ6_K;
+  const bool more_bits = layer >= 0 && (layer < n_layers / 8 || layer >= 7 * n_layers / 8 ||
+                                        (layer - n_layers / 8) % 3 == 2);
+  const bool sensitive = name.find("attn_v.") != std::string::npos ||
+                         name.find("ffn_down.") != std::string::npos;
+  return more_bits && sensitive ? DType::kQ6_K : DType::kQ4_K;
 }
 
 Status Run(const Options& o) {
-  DType type;
-  RLM_RETURN_IF_ERROR(ParseType(o.type, &type));
+  TypeChoice choice;
+  RLM_RETURN_IF_ERROR(ParseType(o.type, &choice));
   std::unique_ptr<GgufFile> vocab;
   RLM_RETURN_IF_ERROR(GgufFile::Open(o.vocab_from, &vocab));
   GgufWriter w;
@@ -82,8 +111,13 @@ Status Run(const Options& o) {
   // Every matrix gets its own seed so tensors differ; the fill runs at write
   // time, one tensor in memory at a time.
   uint64_t next_seed = o.seed;
+  int layer = -1;  // the layer being written, -1 outside the layers
   auto matrix = [&](const std::string& name, uint64_t rows, uint64_t cols) {
     const uint64_t seed = next_seed++;
+    DType type = TypeFor(choice, name, layer, o.layers);
+    // Block types need cols to be a multiple of the block; fall back to
+    // q8_0 (as llama.cpp falls back for rows k-quants cannot hold).
+    if (cols % DTypeBlockSize(type) != 0) type = DType::kQ8_0;
     const float scale = std::sqrt(3.0f / cols);  // unit-variance outputs
     return w.AddTensor(name, {cols, rows}, type, [=](uint8_t* dst, size_t) {
       Rng rng(seed);
@@ -103,6 +137,7 @@ Status Run(const Options& o) {
   const uint64_t dim = o.dim, hidden = o.hidden, kv_dim = uint64_t(o.dim / o.heads) * o.kv_heads;
   RLM_RETURN_IF_ERROR(matrix("token_embd.weight", n_vocab, dim));
   for (int l = 0; l < o.layers; ++l) {
+    layer = l;
     const std::string p = "blk." + std::to_string(l) + ".";
     RLM_RETURN_IF_ERROR(norm(p + "attn_norm.weight"));
     RLM_RETURN_IF_ERROR(matrix(p + "attn_q.weight", dim, dim));
@@ -114,6 +149,7 @@ Status Run(const Options& o) {
     RLM_RETURN_IF_ERROR(matrix(p + "ffn_down.weight", dim, hidden));
     RLM_RETURN_IF_ERROR(matrix(p + "ffn_up.weight", hidden, dim));
   }
+  layer = -1;
   RLM_RETURN_IF_ERROR(norm("output_norm.weight"));
   RLM_RETURN_IF_ERROR(matrix("output.weight", n_vocab, dim));
   return w.WriteFile(o.out);
@@ -129,7 +165,7 @@ int main(int argc, char** argv) {
   p.AddString("--out", &o.out, "output GGUF path");
   p.AddString("--vocab-from", &o.vocab_from, "GGUF whose tokenizer.* metadata is copied");
   p.AddString("--preset", &o.preset, "tinyllama: TinyLlama-1.1B dimensions");
-  p.AddString("--type", &o.type, "weight type: f32, f16, bf16, q8_0, q4_0");
+  p.AddString("--type", &o.type, "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k, q4_k_m (llama.cpp's mix)");
   p.AddInt("--dim", &o.dim, "hidden size");
   p.AddInt("--hidden", &o.hidden, "FFN size");
   p.AddInt("--layers", &o.layers, "layers");

@@ -8,6 +8,9 @@ namespace radixlm {
 int GenerateCommand(int argc, char** argv, int first);
 int InfoCommand(int argc, char** argv, int first);
 int BenchCacheCommand(int argc, char** argv, int first);
+// radixlm bench: llama-bench-style prefill (pp) and decode (tg) tokens/s.
+int BenchCommand(int argc, char** argv, int first);
+int ServeCommand(int argc, char** argv, int first);
 
 }  // namespace radixlm
 

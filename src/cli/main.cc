@@ -12,7 +12,9 @@ void PrintUsage(FILE* out) {
                "commands:\n"
                "  generate     generate text from a prompt (streams to stdout)\n"
                "  info         describe a model file (architecture, sizes, types, tokenizer)\n"
-               "  bench-cache  time what the radix cache saves on a shared-prefix prompt\n\n"
+               "  bench        prefill/decode tokens/s like llama-bench (-m -p -n -t -r -o)\n"
+               "  bench-cache  time what the radix cache saves on a shared-prefix prompt\n"
+               "  serve        OpenAI-compatible HTTP server (completions, chat, metrics)\n\n"
                "Run 'radixlm <command> --help' for the command's options.\n");
 }
 
@@ -31,7 +33,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(cmd, "generate") == 0) return radixlm::GenerateCommand(argc, argv, 2);
   if (std::strcmp(cmd, "info") == 0) return radixlm::InfoCommand(argc, argv, 2);
+  if (std::strcmp(cmd, "bench") == 0) return radixlm::BenchCommand(argc, argv, 2);
   if (std::strcmp(cmd, "bench-cache") == 0) return radixlm::BenchCacheCommand(argc, argv, 2);
+  if (std::strcmp(cmd, "serve") == 0) return radixlm::ServeCommand(argc, argv, 2);
   std::fprintf(stderr, "radixlm: unknown command '%s' (see radixlm --help)\n", cmd);
   return 2;
 }

@@ -71,7 +71,6 @@ struct Scheduler::Job {
   FinishEvent finish;
   bool first_token = true;
   bool started = false;
-  std::thread thread;
 };
 
 Scheduler::Scheduler(Engine* engine, const SchedulerOptions& options)
@@ -124,8 +123,9 @@ Status Scheduler::Submit(GenerationRequest request, RequestCallbacks callbacks,
   }
   if (handle != nullptr) *handle = job->handle;
   Job* raw = job.release();
-  raw->thread = std::thread([this, raw] { RunJob(raw); });
-  raw->thread.detach();
+  // Detach before the job can finish: RunJob deletes the job, so the
+  // thread object must not live in it.
+  std::thread([this, raw] { RunJob(raw); }).detach();
   return Status::Ok();
 }
 

@@ -219,8 +219,8 @@ TEST(GgufHostileTest, Tensors) {
   ExpectError(one({uint64_t{1} << 40, uint64_t{1} << 40}, 0, 0, 32), "element count overflows");
   ExpectError(one({~uint64_t{0}}, 0, 0, 32), "element count overflows");
   ExpectError(one({uint64_t{1} << 61}, 0, 0, 32), "exceeds file size");
-  ExpectError(one({4}, 3, 0, 32), "tensor 'blk.0.attn_q.weight': unsupported tensor type id 3");
-  ExpectError(one({4}, 12, 0, 32), "type id 12");
+  ExpectError(one({4}, 6, 0, 32), "tensor 'blk.0.attn_q.weight': unsupported tensor type id 6");
+  ExpectError(one({4}, 10, 0, 32), "type id 10");
   ExpectError(one({33}, 8, 0, 64), "ne[0] = 33 is not a multiple of the q8_0 block size 32");
   // Zero-sized tensors are allowed, and the writer accepts whatever the
   // parser does (fuzzer finding: dims {2^62 + 32, 0}).

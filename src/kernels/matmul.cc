@@ -11,20 +11,23 @@
 // Float weights (f32, f16, bf16) are widened to f32 in registers and
 // multiplied with FMA in f32.
 //
-// Quantized weights (q8_0, q4_0): each x row is first quantized, once per
-// call, into 32-element blocks of int8-range values (stored as int16 to save
-// a widening in the inner loop) with an f32 scale dx = amax/127, rounded to
-// nearest-even. A block's dot product is then an exact integer sum (pairwise
-// int16 multiply-add into int32: vpmaddwd on x86, vmlal on NEON), converted
-// to f32 and accumulated as acc += (dw * dx) * isum. So for quantized weights
-// the activations are rounded to 8 bits, as in llama.cpp; the relative error
-// this adds is about 1/254 per element, averaging out over a row.
+// Quantized weights (q8_0, q4_0, q4_1, q4_K, q5_K, q6_K): each x row is
+// first quantized, once per call, into 32-element groups of int8 with an f32
+// scale dx = amax/127, rounded to nearest-even. A group's dot product is then
+// an exact integer sum, converted to f32 and accumulated as
+// acc += (a * dx) * isum (plus off * dx * sum(qx) for types with a min). On
+// x86 with AVX2 the integer sum is u8 x i8 -> i16 pairs (vpmaddubsw) -> i32
+// (vpmaddwd), with the sign trick for signed weights; other targets widen to
+// int16 (vpmaddwd / vmlal). So for quantized weights the activations are
+// rounded to 8 bits, as in llama.cpp; the relative error this adds is about
+// 1/254 per element, averaging out over a row.
 #include <cstring>
 #include <vector>
 
 #include "base/check.h"
 #include "base/half.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_affine.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/matmul.cc"
@@ -134,9 +137,23 @@ struct FloatKernel {
 };
 
 // ------------------------------------------------------------ quantized rows
+//
+// Every quantized type is read in groups of 32 weights, w[k] = a * q[k] + off
+// with integer q[k] (a and off per group). A type describes its groups:
+//   Block, kGroups      block struct; 32-weight groups per block (8 for
+//                       k-quants, whose super-blocks hold 256 weights)
+//   Scale(row, g)       a of group g of a row
+//   Offset(row, g)      off (types with kOffset; 0 otherwise)
+//   Group(row, g, q)    the 32 integers q as int16 (scalar; Q6_K folds its
+//                       per-16 int8 scales into q, a = d)
+//   Avx2(row, g, lane)  x86: the 32 q as bytes, signed (kSigned) or unsigned;
+//                       kLaneScale types (Q6_K) set *lane to 16 int16
+//                       multipliers applied in vpmaddwd (per-16 scales)
+// The offset part, off * sum_k x[k], is added after the main loop from the
+// per-group sums of the quantized x.
 
 // int16 lanes per chunk: 16 on AVX2/AVX3, 8 on 128-bit targets, 1 on
-// HWY_SCALAR. A 32-weight block is 32/N chunks.
+// HWY_SCALAR. A 32-weight group is 32/N chunks.
 using D16 = hn::CappedTag<int16_t, 16>;
 using V16 = hn::Vec<D16>;
 #if HWY_TARGET == HWY_SCALAR
@@ -145,6 +162,14 @@ using D32 = hn::Rebind<int32_t, D16>;
 using D32 = hn::Repartition<int32_t, D16>;  // pairwise sums: half the lanes
 #endif
 constexpr size_t kMaxChunks = 32 / hn::MaxLanes(D16());
+
+// x86 targets with AVX2 (AVX2 and the AVX-512 ones) take the u8 x i8 path.
+#undef RLM_X86_INT8
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#define RLM_X86_INT8 1
+#else
+#define RLM_X86_INT8 0
+#endif
 
 // Converts a block's f16 scale; F16C on x86 AVX2 and better.
 HWY_INLINE float ScaleToF32(uint16_t h) {
@@ -155,21 +180,64 @@ HWY_INLINE float ScaleToF32(uint16_t h) {
 #endif
 }
 
-// Widens a block's 32 weights into int16 chunks wv[0 .. 32/N).
-struct Q8Block {
+// 6-bit scale and min of group j (< 8) of a Q4_K/Q5_K super-block.
+HWY_INLINE void ScaleMinK4(size_t j, const uint8_t* s, int* sc, int* mn) {
+  if (j < 4) {
+    *sc = s[j] & 63;
+    *mn = s[j + 4] & 63;
+  } else {
+    *sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    *mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+#if RLM_X86_INT8
+// 16 nibbles -> 32 bytes: low nibbles (weights 0..15) then high (16..31).
+HWY_INLINE __m256i ExpandNibbles(const uint8_t* qs) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i m = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+}
+HWY_INLINE __m256i Load32(const void* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+#endif
+
+struct Q8_0W {
   using Block = BlockQ8_0;
-  static HWY_INLINE void Decode(D16 d16, const Block& b, V16* wv) {
+  static constexpr size_t kGroups = 1;
+  static constexpr bool kSigned = true, kLaneScale = false, kOffset = false, kVecDecode = true;
+  static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
+  static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
+  static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
+    for (size_t k = 0; k < 32; ++k) q[k] = row[g].qs[k];
+  }
+  static HWY_INLINE void DecodeV16(D16 d16, const Block* row, size_t g, V16* wv) {
     const hn::Rebind<int8_t, D16> d8;
     const size_t n = hn::Lanes(d16);
     HWY_UNROLL(16)
-    for (size_t c = 0; c < 32 / n; ++c) wv[c] = hn::PromoteTo(d16, hn::LoadU(d8, b.qs + c * n));
+    for (size_t c = 0; c < 32 / n; ++c) wv[c] = hn::PromoteTo(d16, hn::LoadU(d8, row[g].qs + c * n));
   }
+#if RLM_X86_INT8
+  static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i*) { return Load32(row[g].qs); }
+#endif
 };
 
-// Low nibbles of qs[0..16) are weights 0..15, high nibbles weights 16..31.
-struct Q4Block {
+// Low nibbles of qs[0..16) are weights 0..15, high nibbles weights 16..31;
+// q = nibble - 8.
+struct Q4_0W {
   using Block = BlockQ4_0;
-  static HWY_INLINE void Decode(D16 d16, const Block& b, V16* wv) {
+  static constexpr size_t kGroups = 1;
+  static constexpr bool kSigned = true, kLaneScale = false, kOffset = false, kVecDecode = true;
+  static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
+  static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
+  static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
+    for (size_t k = 0; k < 16; ++k) {
+      q[k] = static_cast<int16_t>((row[g].qs[k] & 0x0F) - 8);
+      q[k + 16] = static_cast<int16_t>((row[g].qs[k] >> 4) - 8);
+    }
+  }
+  static HWY_INLINE void DecodeV16(D16 d16, const Block* row, size_t g, V16* wv) {
     const hn::Rebind<uint8_t, D16> du8;
     const hn::Rebind<uint16_t, D16> du16;
     const size_t n = hn::Lanes(d16);
@@ -177,18 +245,166 @@ struct Q4Block {
     const V16 eight = hn::Set(d16, 8);
     HWY_UNROLL(16)
     for (size_t c = 0; c < 16 / n; ++c) {
-      const V16 v = hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(du8, b.qs + c * n)));
+      const V16 v = hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(du8, row[g].qs + c * n)));
       wv[c] = hn::Sub(hn::And(v, mask), eight);
       wv[c + 16 / n] = hn::Sub(hn::ShiftRight<4>(v), eight);
     }
   }
+#if RLM_X86_INT8
+  static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i*) {
+    return _mm256_sub_epi8(ExpandNibbles(row[g].qs), _mm256_set1_epi8(8));
+  }
+#endif
 };
 
-// x quantized per 32-block: q [n_batch][cols] int8-range values as int16,
-// d [n_batch][cols/32] scales.
-HWY_NOINLINE void QuantizeX(const float* x, size_t cols, int16_t* q, float* d) {
+// As Q4_0 but unsigned nibbles q with w = d * q + m.
+struct Q4_1W {
+  using Block = BlockQ4_1;
+  static constexpr size_t kGroups = 1;
+  static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = false;
+  static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
+  static HWY_INLINE float Offset(const Block* row, size_t g) { return ScaleToF32(row[g].m); }
+  static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
+    for (size_t k = 0; k < 16; ++k) {
+      q[k] = row[g].qs[k] & 0x0F;
+      q[k + 16] = row[g].qs[k] >> 4;
+    }
+  }
+#if RLM_X86_INT8
+  static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i*) {
+    return ExpandNibbles(row[g].qs);
+  }
+#endif
+};
+
+// Group t of a Q4_K super-block: nibbles of qs[32(t/2) ..], low for even t.
+struct Q4_KW {
+  using Block = BlockQ4_K;
+  static constexpr size_t kGroups = 8;
+  static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = false;
+  static HWY_INLINE float Scale(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    int sc, mn;
+    ScaleMinK4(g % 8, b.scales, &sc, &mn);
+    return ScaleToF32(b.d) * static_cast<float>(sc);
+  }
+  static HWY_INLINE float Offset(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    int sc, mn;
+    ScaleMinK4(g % 8, b.scales, &sc, &mn);
+    return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
+  }
+  static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
+    const size_t t = g % 8;
+    const uint8_t* p = row[g / 8].qs + 32 * (t / 2);
+    for (size_t k = 0; k < 32; ++k) q[k] = (t & 1) ? p[k] >> 4 : p[k] & 0x0F;
+  }
+#if RLM_X86_INT8
+  static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i*) {
+    const size_t t = g % 8;
+    __m256i v = Load32(row[g / 8].qs + 32 * (t / 2));
+    if (t & 1) v = _mm256_srli_epi16(v, 4);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+  }
+#endif
+};
+
+// Q4_K plus bit t of qh[k] as bit 4 of q[k].
+struct Q5_KW {
+  using Block = BlockQ5_K;
+  static constexpr size_t kGroups = 8;
+  static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = false;
+  static HWY_INLINE float Scale(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    int sc, mn;
+    ScaleMinK4(g % 8, b.scales, &sc, &mn);
+    return ScaleToF32(b.d) * static_cast<float>(sc);
+  }
+  static HWY_INLINE float Offset(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    int sc, mn;
+    ScaleMinK4(g % 8, b.scales, &sc, &mn);
+    return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
+  }
+  static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
+    const size_t t = g % 8;
+    const Block& b = row[g / 8];
+    const uint8_t* p = b.qs + 32 * (t / 2);
+    for (size_t k = 0; k < 32; ++k) {
+      const int lo = (t & 1) ? p[k] >> 4 : p[k] & 0x0F;
+      q[k] = static_cast<int16_t>(lo | (((b.qh[k] >> t) & 1) << 4));
+    }
+  }
+#if RLM_X86_INT8
+  static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i*) {
+    const size_t t = g % 8;
+    const Block& b = row[g / 8];
+    __m256i v = Load32(b.qs + 32 * (t / 2));
+    if (t & 1) v = _mm256_srli_epi16(v, 4);
+    v = _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+    const __m256i bit = _mm256_set1_epi8(static_cast<char>(1u << t));
+    const __m256i hi = _mm256_cmpeq_epi8(_mm256_and_si256(Load32(b.qh), bit), bit);
+    return _mm256_or_si256(v, _mm256_and_si256(hi, _mm256_set1_epi8(16)));
+  }
+#endif
+};
+
+// Group t of a Q6_K super-block: half h = t/4, u = t%4 (see dtype.h);
+// q[k] = scale[k/16] * (q6 - 32), a = d.
+struct Q6_KW {
+  using Block = BlockQ6_K;
+  static constexpr size_t kGroups = 8;
+  static constexpr bool kSigned = true, kLaneScale = true, kOffset = false, kVecDecode = false;
+  static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g / 8].d); }
+  static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
+  static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
+    const size_t t = g % 8, h = t / 4, u = t % 4;
+    const Block& b = row[g / 8];
+    const uint8_t* ql = b.ql + 64 * h + 32 * (u & 1);
+    const uint8_t* qh = b.qh + 32 * h;
+    const int8_t* sc = b.scales + 8 * h + 2 * u;
+    for (size_t k = 0; k < 32; ++k) {
+      const int lo = u >= 2 ? ql[k] >> 4 : ql[k] & 0x0F;
+      const int q6 = lo | (((qh[k] >> (2 * u)) & 3) << 4);
+      q[k] = static_cast<int16_t>(sc[k / 16] * (q6 - 32));
+    }
+  }
+#if RLM_X86_INT8
+  static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i* lane) {
+    const size_t t = g % 8, h = t / 4, u = t % 4;
+    const Block& b = row[g / 8];
+    __m256i lo = Load32(b.ql + 64 * h + 32 * (u & 1));
+    if (u >= 2) lo = _mm256_srli_epi16(lo, 4);
+    lo = _mm256_and_si256(lo, _mm256_set1_epi8(0x0F));
+    __m256i hi = _mm256_srl_epi16(Load32(b.qh + 32 * h), _mm_cvtsi32_si128(static_cast<int>(2 * u)));
+    hi = _mm256_slli_epi16(_mm256_and_si256(hi, _mm256_set1_epi8(3)), 4);
+    const int8_t* sc = b.scales + 8 * h + 2 * u;
+    *lane = _mm256_set_m128i(_mm_set1_epi16(sc[1]), _mm_set1_epi16(sc[0]));
+    return _mm256_sub_epi8(_mm256_or_si256(lo, hi), _mm256_set1_epi8(32));
+  }
+#endif
+};
+
+// The 32 q of group g as int16 chunks wv[0 .. 32/N).
+template <class T>
+HWY_INLINE void DecodeV16(D16 d16, const typename T::Block* row, size_t g, V16* wv) {
+  if constexpr (T::kVecDecode) {
+    T::DecodeV16(d16, row, g, wv);
+  } else {
+    HWY_ALIGN int16_t q[32];
+    T::Group(row, g, q);
+    const size_t n = hn::Lanes(d16);
+    HWY_UNROLL(16)
+    for (size_t c = 0; c < 32 / n; ++c) wv[c] = hn::Load(d16, q + c * n);
+  }
+}
+
+// x quantized per 32-group: q [cols] int8 in [-127, 127], d [cols/32]
+// scales dx = amax/127, s [cols/32] = dx * sum of the group's q.
+HWY_NOINLINE void QuantizeX(const float* x, size_t cols, int8_t* q, float* d, float* s) {
   const hn::CappedTag<float, 16> df;
-  const hn::Rebind<int16_t, decltype(df)> d16;
+  const hn::Rebind<int32_t, decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(df)> d8;
   using VF = hn::Vec<decltype(df)>;
   const size_t n = hn::Lanes(df);
   for (size_t blk = 0; blk < cols / 32; ++blk) {
@@ -198,61 +414,118 @@ HWY_NOINLINE void QuantizeX(const float* x, size_t cols, int16_t* q, float* d) {
     const float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
     const float dx = amax / 127.0f;
     const VF id = hn::Set(df, dx != 0.0f ? 1.0f / dx : 0.0f);
-    d[blk] = dx;
+    auto vsum = hn::Zero(di);
     for (size_t c = 0; c < 32; c += n) {
       const auto qi = hn::NearestInt(hn::Mul(hn::LoadU(df, xb + c), id));
-      hn::StoreU(hn::DemoteTo(d16, qi), d16, q + blk * 32 + c);
+      vsum = hn::Add(vsum, qi);
+      hn::StoreU(hn::DemoteTo(d8, qi), d8, q + blk * 32 + c);
     }
+    d[blk] = dx;
+    s[blk] = dx * static_cast<float>(hn::GetLane(hn::SumOfLanes(di, vsum)));
   }
 }
 
-template <class B>
+#if RLM_X86_INT8
+HWY_INLINE float HSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+#endif
+
+template <class T>
 struct QuantKernel {
-  using Block = typename B::Block;
-  // 4x3: 12 accumulators; a block's decoded weights and x stream from L1.
+  using Block = typename T::Block;
+  // 4x3: 12 accumulators; a group's decoded weights and x stream from L1.
   static constexpr size_t kTileBatch = 3;
   const TensorView& w;
-  const int16_t* xq;
-  const float* xd;
+  const int8_t* xq;  // [n_batch][cols]
+  const float* xd;   // [n_batch][cols/32]
+  const float* xs;   // [n_batch][cols/32]
   float* out;
   size_t out_stride;
 
   template <size_t kR, size_t kB>
   HWY_INLINE void Tile(size_t r0, size_t b0) const {
+    const size_t cols = w.cols;
+    const size_t n_groups = cols / 32;
+    const Block* wr[kR];
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) wr[i] = static_cast<const Block*>(w.row(r0 + i));
+    const int8_t* xr[kB];
+    const float* xdr[kB];
+    HWY_UNROLL(16)
+    for (size_t j = 0; j < kB; ++j) {
+      xr[j] = xq + (b0 + j) * cols;
+      xdr[j] = xd + (b0 + j) * n_groups;
+    }
+    float sums[kR][kB];
+#if RLM_X86_INT8
+    // u8 x i8 -> pairwise i16 (vpmaddubsw; no saturation: |q| <= 128 and
+    // |x| <= 127, or q <= 63), then pairs -> i32 (vpmaddwd, by 1 or by the
+    // per-16 scales). Signed weights use the sign trick: |w| x sign(w)*x.
+    __m256 acc[kR][kB];
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) {
+      HWY_UNROLL(16)
+      for (size_t j = 0; j < kB; ++j) acc[i][j] = _mm256_setzero_ps();
+    }
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (size_t g = 0; g < n_groups; ++g) {
+      HWY_UNROLL(16)
+      for (size_t i = 0; i < kR; ++i) {
+        __m256i lane = ones;
+        const __m256i wq = T::Avx2(wr[i], g, &lane);
+        const float a = T::Scale(wr[i], g);
+        const __m256i wu = T::kSigned ? _mm256_sign_epi8(wq, wq) : wq;
+        HWY_UNROLL(16)
+        for (size_t j = 0; j < kB; ++j) {
+          __m256i xv = Load32(xr[j] + g * 32);
+          if constexpr (T::kSigned) xv = _mm256_sign_epi8(xv, wq);
+          const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wu, xv), lane);
+          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(a * xdr[j][g]),
+                                      acc[i][j]);
+        }
+      }
+    }
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) {
+      HWY_UNROLL(16)
+      for (size_t j = 0; j < kB; ++j) sums[i][j] = HSum(acc[i][j]);
+    }
+#else
+    // int16 x int16 -> int32 pairwise (ReorderWidenMulAccumulate).
     const D16 d16;
     const D32 d32;
+    const hn::Rebind<int8_t, D16> d8;
     const hn::Rebind<float, D32> df;
     using VF = hn::Vec<decltype(df)>;
     using V32 = hn::Vec<decltype(d32)>;
     const size_t n = hn::Lanes(d16);
-    const size_t cols = w.cols;
-    const size_t n_blocks = cols / 32;
-    const Block* wr[kR];
-    HWY_UNROLL(16)
-    for (size_t i = 0; i < kR; ++i) wr[i] = static_cast<const Block*>(w.row(r0 + i));
-
     VF acc[kR][kB];
     HWY_UNROLL(16)
     for (size_t i = 0; i < kR; ++i) {
       HWY_UNROLL(16)
       for (size_t j = 0; j < kB; ++j) acc[i][j] = hn::Zero(df);
     }
-    for (size_t blk = 0; blk < n_blocks; ++blk) {
+    for (size_t g = 0; g < n_groups; ++g) {
       HWY_UNROLL(16)
       for (size_t i = 0; i < kR; ++i) {
         V16 wv[kMaxChunks];
-        B::Decode(d16, wr[i][blk], wv);
-        const float dw = ScaleToF32(wr[i][blk].d);
+        DecodeV16<T>(d16, wr[i], g, wv);
+        const float a = T::Scale(wr[i], g);
         HWY_UNROLL(16)
         for (size_t j = 0; j < kB; ++j) {
-          const int16_t* xp = xq + (b0 + j) * cols + blk * 32;
+          const int8_t* xp = xr[j] + g * 32;
           V32 s0 = hn::Zero(d32);
           V32 s1 = hn::Zero(d32);
           HWY_UNROLL(16)
           for (size_t c = 0; c < 32 / n; ++c) {
-            s0 = hn::ReorderWidenMulAccumulate(d32, wv[c], hn::LoadU(d16, xp + c * n), s0, s1);
+            const V16 xv = hn::PromoteTo(d16, hn::LoadU(d8, xp + c * n));
+            s0 = hn::ReorderWidenMulAccumulate(d32, wv[c], xv, s0, s1);
           }
-          const VF scale = hn::Set(df, dw * xd[(b0 + j) * n_blocks + blk]);
+          const VF scale = hn::Set(df, a * xdr[j][g]);
           acc[i][j] = hn::MulAdd(hn::ConvertTo(df, hn::Add(s0, s1)), scale, acc[i][j]);
         }
       }
@@ -260,9 +533,24 @@ struct QuantKernel {
     HWY_UNROLL(16)
     for (size_t i = 0; i < kR; ++i) {
       HWY_UNROLL(16)
-      for (size_t j = 0; j < kB; ++j) {
-        out[(b0 + j) * out_stride + r0 + i] = hn::GetLane(hn::SumOfLanes(df, acc[i][j]));
+      for (size_t j = 0; j < kB; ++j) sums[i][j] = hn::GetLane(hn::SumOfLanes(df, acc[i][j]));
+    }
+#endif
+    if constexpr (T::kOffset) {
+      // sum_g off_g * dx_g * sum(q_x over g): the weights' min terms.
+      for (size_t g = 0; g < n_groups; ++g) {
+        HWY_UNROLL(16)
+        for (size_t i = 0; i < kR; ++i) {
+          const float off = T::Offset(wr[i], g);
+          HWY_UNROLL(16)
+          for (size_t j = 0; j < kB; ++j) sums[i][j] += off * xs[(b0 + j) * n_groups + g];
+        }
       }
+    }
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) {
+      HWY_UNROLL(16)
+      for (size_t j = 0; j < kB; ++j) out[(b0 + j) * out_stride + r0 + i] = sums[i][j];
     }
   }
 };
@@ -295,21 +583,24 @@ void Run(const K& k, size_t rows, size_t n_batch, ThreadPool* pool) {
   });
 }
 
-template <class B>
+template <class T>
 void QuantMatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
                  size_t n_batch, ThreadPool* pool) {
-  RLM_CHECK(w.cols % 32 == 0);
-  const size_t n_blocks = w.cols / 32;
+  RLM_CHECK(w.cols % (32 * T::kGroups) == 0);
+  const size_t n_groups = w.cols / 32;
   // Owned by the calling thread; reused across calls to avoid allocation.
-  thread_local std::vector<int16_t> xq;
+  thread_local std::vector<int8_t> xq;
   thread_local std::vector<float> xd;
+  thread_local std::vector<float> xs;
   xq.resize(n_batch * w.cols);
-  xd.resize(n_batch * n_blocks);
-  int16_t* q = xq.data();
+  xd.resize(n_batch * n_groups);
+  xs.resize(n_batch * n_groups);
+  int8_t* q = xq.data();
   float* d = xd.data();
+  float* s = xs.data();
   auto quantize = [&](size_t begin, size_t end, size_t) HWY_ATTR {
     for (size_t b = begin; b < end; ++b) {
-      QuantizeX(x + b * w.cols, w.cols, q + b * w.cols, d + b * n_blocks);
+      QuantizeX(x + b * w.cols, w.cols, q + b * w.cols, d + b * n_groups, s + b * n_groups);
     }
   };
   if (pool != nullptr && n_batch > 1) {
@@ -317,7 +608,7 @@ void QuantMatMul(float* out, size_t out_stride, const TensorView& w, const float
   } else {
     quantize(0, n_batch, 0);
   }
-  Run(QuantKernel<B>{w, q, d, out, out_stride}, w.rows, n_batch, pool);
+  Run(QuantKernel<T>{w, q, d, s, out, out_stride}, w.rows, n_batch, pool);
 }
 
 void MatMulImpl(float* out, size_t out_stride, const TensorView& w, const float* x,
@@ -330,9 +621,20 @@ void MatMulImpl(float* out, size_t out_stride, const TensorView& w, const float*
     case DType::kBF16:
       return Run(FloatKernel<BF16Row>{w, x, out, out_stride}, w.rows, n_batch, pool);
     case DType::kQ8_0:
-      return QuantMatMul<Q8Block>(out, out_stride, w, x, n_batch, pool);
+      return QuantMatMul<Q8_0W>(out, out_stride, w, x, n_batch, pool);
     case DType::kQ4_0:
-      return QuantMatMul<Q4Block>(out, out_stride, w, x, n_batch, pool);
+      return QuantMatMul<Q4_0W>(out, out_stride, w, x, n_batch, pool);
+    case DType::kQ4_1:
+      return QuantMatMul<Q4_1W>(out, out_stride, w, x, n_batch, pool);
+    case DType::kQ4_K:
+      return QuantMatMul<Q4_KW>(out, out_stride, w, x, n_batch, pool);
+    case DType::kQ5_K:
+      return QuantMatMul<Q5_KW>(out, out_stride, w, x, n_batch, pool);
+    case DType::kQ6_K:
+      return QuantMatMul<Q6_KW>(out, out_stride, w, x, n_batch, pool);
+    case DType::kMlxAffine4:
+    case DType::kMlxAffine8:
+      break;  // routed to AffineMatMul before dispatch
   }
   RLM_CHECK_MSG(false, "MatMul: unknown dtype");
 }
@@ -348,8 +650,10 @@ HWY_INLINE void DequantizeFloatRow(float* out, const typename Row::T* p, size_t 
   for (; c < cols; ++c) out[c] = Row::At(p + c);
 }
 
-template <class B>
-HWY_INLINE void DequantizeBlockRow(float* out, const typename B::Block* p, size_t cols) {
+// Q8_0 and Q4_0 (vector decode); the other quantized types dequantize with
+// the scalar reference (DequantizeRow reads one embedding row per token).
+template <class T>
+HWY_INLINE void DequantizeBlockRow(float* out, const typename T::Block* p, size_t cols) {
   const D16 d16;
   const hn::CappedTag<float, 16> df;
   const hn::Rebind<int16_t, decltype(df)> d16f;
@@ -359,10 +663,10 @@ HWY_INLINE void DequantizeBlockRow(float* out, const typename B::Block* p, size_
   HWY_ALIGN int16_t q[32];
   for (size_t blk = 0; blk < cols / 32; ++blk) {
     V16 wv[kMaxChunks];
-    B::Decode(d16, p[blk], wv);
+    DecodeV16<T>(d16, p, blk, wv);
     HWY_UNROLL(16)
     for (size_t c = 0; c < 32 / n; ++c) hn::Store(wv[c], d16, q + c * n);
-    const auto scale = hn::Set(df, ScaleToF32(p[blk].d));
+    const auto scale = hn::Set(df, T::Scale(p, blk));
     for (size_t c = 0; c < 32; c += nf) {
       const auto qf = hn::ConvertTo(df, hn::PromoteTo(d32f, hn::Load(d16f, q + c)));
       hn::StoreU(hn::Mul(qf, scale), df, out + blk * 32 + c);
@@ -381,9 +685,17 @@ void DequantizeRowImpl(float* out, const TensorView& w, size_t row) {
     case DType::kBF16:
       return DequantizeFloatRow<BF16Row>(out, static_cast<const uint16_t*>(p), w.cols);
     case DType::kQ8_0:
-      return DequantizeBlockRow<Q8Block>(out, static_cast<const BlockQ8_0*>(p), w.cols);
+      return DequantizeBlockRow<Q8_0W>(out, static_cast<const BlockQ8_0*>(p), w.cols);
     case DType::kQ4_0:
-      return DequantizeBlockRow<Q4Block>(out, static_cast<const BlockQ4_0*>(p), w.cols);
+      return DequantizeBlockRow<Q4_0W>(out, static_cast<const BlockQ4_0*>(p), w.cols);
+    case DType::kQ4_1:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
+      return scalar::DequantizeRow(out, w, row);
+    case DType::kMlxAffine4:
+    case DType::kMlxAffine8:
+      break;  // routed to AffineDequantizeRow before dispatch
   }
   RLM_CHECK_MSG(false, "DequantizeRow: unknown dtype");
 }
@@ -400,12 +712,14 @@ HWY_EXPORT(DequantizeRowImpl);
 
 void MatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
             size_t n_batch, ThreadPool* pool) {
+  if (IsMlxAffine(w.type)) return AffineMatMul(out, out_stride, w, x, n_batch, pool);
   RLM_CHECK(out_stride >= w.rows);
   if (w.rows == 0 || n_batch == 0) return;
   HWY_DYNAMIC_DISPATCH(MatMulImpl)(out, out_stride, w, x, n_batch, pool);
 }
 
 void DequantizeRow(float* out, const TensorView& w, size_t row) {
+  if (IsMlxAffine(w.type)) return AffineDequantizeRow(out, w, row);
   HWY_DYNAMIC_DISPATCH(DequantizeRowImpl)(out, w, row);
 }
 

@@ -20,10 +20,17 @@ using test::RandomMatrix;
 class MatMulTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(MatMulTest);
 
-constexpr DType kAllTypes[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0,
-                               DType::kQ4_0};
+constexpr DType kAllTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16,
+                               DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
+                               DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
 
-bool IsQuantized(DType t) { return t == DType::kQ8_0 || t == DType::kQ4_0; }
+bool IsQuantized(DType t) { return IsGgmlQuantized(t); }
+
+// Column counts to test: multiples of the type's block (256 for k-quants).
+std::vector<size_t> TestCols(DType t) {
+  if (DTypeBlockSize(t) == kQK_K) return {256, 512, 4096};
+  return {32, 64, 96, 4096};
+}
 
 // The SIMD kernel's view of x for quantized weights: per 32-block, dx =
 // amax/127 and q = nearest-even(x * (1/dx)), the same float operations.
@@ -93,7 +100,7 @@ void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t th
 
 TEST_P(MatMulTest, MatchesScalar) {
   for (DType type : kAllTypes) {
-    for (size_t cols : {32, 64, 96, 4096}) {
+    for (size_t cols : TestCols(type)) {
       const size_t max_rows = cols >= 4096 ? 37 : 70;
       for (size_t rows : {size_t{1}, size_t{5}, max_rows}) {
         for (size_t n_batch : {1, 3, 17}) {
@@ -118,9 +125,17 @@ TEST_P(MatMulTest, ManyRowsThreaded) {
   for (DType type : kAllTypes) CheckMatMul(type, 203, 256, 5, 3);
 }
 
+// Every AVX2 tile shape (4x3, 4x1, 1x3, 1x1) and the generic path, on k-quant
+// super-blocks whose groups exercise every sub-position (t = 0..7).
+TEST_P(MatMulTest, KQuantTiles) {
+  for (DType type : {DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ4_1}) {
+    for (size_t n_batch : {1, 2, 3, 4, 7}) CheckMatMul(type, 11, 768, n_batch, 1);
+  }
+}
+
 TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {
   for (DType type : kAllTypes) {
-    for (size_t cols : {32, 96, 4096}) {
+    for (size_t cols : TestCols(type)) {
       const Matrix m = RandomMatrix(type, 3, cols, 99);
       std::vector<float> got(cols), want(cols);
       for (size_t r = 0; r < 3; ++r) {
@@ -132,6 +147,24 @@ TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {
       }
     }
   }
+}
+
+// Q6_K at the extremes: q6 = 0 and 63, scales -128 and 127 (the product
+// sc * (q - 32) reaches 4096, and vpmaddubsw sees |q - 32| = 32 with x = 127).
+TEST_P(MatMulTest, Q6KExtremes) {
+  constexpr size_t kCols = 256;
+  BlockQ6_K b;
+  for (int i = 0; i < 128; ++i) b.ql[i] = static_cast<uint8_t>(i % 3 ? 0xFF : 0x00);
+  for (int i = 0; i < 64; ++i) b.qh[i] = static_cast<uint8_t>(i % 2 ? 0xFF : 0x00);
+  for (int i = 0; i < 16; ++i) b.scales[i] = static_cast<int8_t>(i % 2 ? -128 : 127);
+  b.d = F32ToF16(0.01f);
+  std::vector<float> x(kCols);
+  for (size_t c = 0; c < kCols; ++c) x[c] = c % 5 ? 1.0f : -1.0f;  // exact in int8
+  const TensorView w{DType::kQ6_K, 1, kCols, &b};
+  float got = 0.0f, want = 0.0f;
+  MatMul(&got, 1, w, x.data(), 1, nullptr);
+  scalar::MatMul(&want, 1, w, x.data(), 1);
+  EXPECT_NEAR(got, want, 1e-5 * std::fabs(want) + 1e-5);
 }
 
 // Quantized weights at the extremes of their ranges (q = -128 for Q8_0 is

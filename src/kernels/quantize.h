@@ -20,6 +20,17 @@ void QuantizeRowQ8_0(BlockQ8_0* out, const float* x, size_t n);
 // 8.5)). REQUIRES n % 32 == 0.
 void QuantizeRowQ4_0(BlockQ4_0* out, const float* x, size_t n);
 
+// Quantizes x[n] into n/32 Q4_1 blocks: per block d = (max - min)/15, m =
+// min, q[j] = min(15, (int)((x[j] - min)/d + 0.5)). REQUIRES n % 32 == 0.
+void QuantizeRowQ4_1(BlockQ4_1* out, const float* x, size_t n);
+
+// K-quant reference quantizers (GGML's quantize_row_q{4,5,6}_K_ref: per-group
+// weighted least-squares scale (and min) fits, 6-/8-bit scale quantization,
+// nearest-even rounding). REQUIRES n % 256 == 0.
+void QuantizeRowQ4_K(BlockQ4_K* out, const float* x, size_t n);
+void QuantizeRowQ5_K(BlockQ5_K* out, const float* x, size_t n);
+void QuantizeRowQ6_K(BlockQ6_K* out, const float* x, size_t n);
+
 // out[i] = f16(x[i]), round to nearest even.
 void ConvertRowF16(uint16_t* out, const float* x, size_t n);
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -100,6 +101,47 @@ TEST(QuantizeTest, RoundTripWithinOneStep) {
         ASSERT_LE(std::fabs(y4[i] - x[i]), 1.01f * d4) << "q4_0 i=" << i;
       }
     }
+  }
+}
+
+// Q4_1 and the k-quants: relative RMS error of the round trip on uniform
+// [-1, 1) data. A b-bit uniform quantizer over the range has RMS error
+// step/sqrt(12), step = range/(2^b - 1), i.e. 0.066, 0.032, 0.016 of RMS(x)
+// (0.577) for 4, 5, 6 bits; the fitted scales do at least that well, and
+// the bounds leave ~20% margin. Also checks every value is finite and the
+// max error stays within 1.5 steps of the group's range.
+TEST(QuantizeTest, NewTypesRoundTrip) {
+  struct Case {
+    DType type;
+    double max_rel_rms;
+    double step;  // of the [-1, 1) range
+  };
+  for (const Case& c : {Case{DType::kQ4_1, 0.08, 2.0 / 15}, Case{DType::kQ4_K, 0.08, 2.0 / 15},
+                        Case{DType::kQ5_K, 0.04, 2.0 / 31}, Case{DType::kQ6_K, 0.02, 2.0 / 63}}) {
+    const size_t n = 4096;
+    const auto x = RandomFloats(n, 5);
+    std::vector<uint8_t> q(DTypeRowBytes(c.type, n));
+    ConvertRow(q.data(), c.type, x.data(), n);
+    const auto y = Dequantize(c.type, q.data(), n);
+    double err2 = 0, x2 = 0, max_err = 0;
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(std::isfinite(y[i])) << DTypeName(c.type) << " i=" << i;
+      err2 += (y[i] - x[i]) * (y[i] - x[i]);
+      x2 += x[i] * x[i];
+      max_err = std::max(max_err, std::fabs(static_cast<double>(y[i]) - x[i]));
+    }
+    EXPECT_LT(std::sqrt(err2 / x2), c.max_rel_rms) << DTypeName(c.type);
+    EXPECT_LT(max_err, 1.5 * c.step) << DTypeName(c.type);
+  }
+}
+
+// All-zero input gives all-zero k-quant output (the zero-scale branches).
+TEST(QuantizeTest, NewTypesZero) {
+  const std::vector<float> x(512, 0.0f);
+  for (DType t : {DType::kQ4_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    std::vector<uint8_t> q(DTypeRowBytes(t, 512));
+    ConvertRow(q.data(), t, x.data(), 512);
+    for (float v : Dequantize(t, q.data(), 512)) ASSERT_EQ(v, 0.0f) << DTypeName(t);
   }
 }
 

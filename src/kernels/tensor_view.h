@@ -10,11 +10,20 @@ namespace radixlm {
 
 // Row-major [rows][cols]; each row is DTypeRowBytes(type, cols) bytes and
 // rows are contiguous. For block types cols % 32 == 0.
+//
+// MLX affine types (kMlxAffine4/8) also carry per-group scales and biases:
+// scales and biases are [rows][cols / group_size] of scale_type (kF16,
+// kBF16 or kF32), row-major; REQUIRES cols % group_size == 0 and
+// group_size % 32 == 0. Other types leave these fields at their defaults.
 struct TensorView {
   DType type = DType::kF32;
   size_t rows = 0;
   size_t cols = 0;
   const void* data = nullptr;
+  const void* scales = nullptr;     // MLX affine only
+  const void* biases = nullptr;     // MLX affine only
+  DType scale_type = DType::kF16;   // MLX affine only
+  size_t group_size = 0;            // MLX affine only
 
   size_t row_bytes() const { return DTypeRowBytes(type, cols); }
   const void* row(size_t r) const {

@@ -1,5 +1,8 @@
 #include "model/config.h"
 
+#include <cmath>
+#include <numbers>
+
 namespace radixlm {
 
 Status ModelConfig::Validate() const {
@@ -21,7 +24,43 @@ Status ModelConfig::Validate() const {
     return bad("sizes out of the supported range");
   }
   if (!(norm_eps > 0.0f) || !(rope_theta > 0.0f)) return bad("norm_eps and rope_theta must be > 0");
+  if (rope_scaling != RopeScaling::kNone && !(rope_factor > 0.0f)) {
+    return bad("rope scaling factor must be > 0");
+  }
+  if (rope_scaling == RopeScaling::kLlama3 &&
+      (!(rope_low_freq_factor > 0.0f) || !(rope_high_freq_factor > rope_low_freq_factor) ||
+       rope_original_context <= 0)) {
+    return bad("llama3 rope scaling needs 0 < low_freq_factor < high_freq_factor and "
+               "original_max_position_embeddings > 0");
+  }
   return Status::Ok();
+}
+
+std::vector<double> RopeInvFreq(const ModelConfig& c) {
+  std::vector<double> inv_freq(c.head_dim / 2);
+  for (size_t i = 0; i < inv_freq.size(); ++i) {
+    inv_freq[i] = std::pow(static_cast<double>(c.rope_theta),
+                           -2.0 * static_cast<double>(i) / static_cast<double>(c.head_dim));
+  }
+  const double factor = c.rope_factor;
+  if (c.rope_scaling == RopeScaling::kLinear) {
+    for (double& f : inv_freq) f /= factor;
+  } else if (c.rope_scaling == RopeScaling::kLlama3) {
+    const double low = c.rope_low_freq_factor, high = c.rope_high_freq_factor;
+    const double old_ctx = c.rope_original_context;
+    const double low_freq_wavelen = old_ctx / low, high_freq_wavelen = old_ctx / high;
+    for (double& f : inv_freq) {
+      const double wavelen = 2.0 * std::numbers::pi / f;
+      if (wavelen < high_freq_wavelen) continue;
+      if (wavelen > low_freq_wavelen) {
+        f /= factor;
+        continue;
+      }
+      const double smooth = (old_ctx / wavelen - low) / (high - low);
+      f = (1.0 - smooth) * f / factor + smooth * f;
+    }
+  }
+  return inv_freq;
 }
 
 }  // namespace radixlm

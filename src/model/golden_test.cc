@@ -1,5 +1,6 @@
-// Logits of the GGUF models in testdata/golden against reference logits
-// computed by Hugging Face transformers in float64 (golden.safetensors).
+// Logits of the GGUF models and HF directories in testdata/golden against
+// reference logits computed by Hugging Face transformers in float64
+// (golden.safetensors).
 // Tolerances are those of testdata/golden/README.md.
 #include <gtest/gtest.h>
 
@@ -129,13 +130,28 @@ TEST_P(GoldenTest, LogitsMatchReference) {
   }
 }
 
+std::string GgufCaseName(const ::testing::TestParamInfo<GoldenCase>& info) {
+  std::string n = info.param.gguf;
+  std::replace_if(n.begin(), n.end(), [](char ch) { return !std::isalnum(ch); }, '_');
+  return n;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Gguf, GoldenTest,
     ::testing::Values(GoldenCase{"llama2-tiny", "llama2-tiny-f16.gguf", 3e-3, 0.98, true},
                       GoldenCase{"llama2-tiny", "llama2-tiny-q8_0.gguf", 5e-2, 0.85, false},
                       GoldenCase{"qwen2-tiny", "qwen2-tiny-q8_0.gguf", 5e-2, 0.85, false}),
+    GgufCaseName);
+
+// The Hugging Face directories: weights float32 (llama2-tiny) and bfloat16
+// (qwen2-tiny) computed in f32 by the float kernels (no activation
+// rounding): the README's 1e-4.
+INSTANTIATE_TEST_SUITE_P(
+    Hf, GoldenTest,
+    ::testing::Values(GoldenCase{"llama2-tiny", "hf", 1e-4, 0.98, true},
+                      GoldenCase{"qwen2-tiny", "hf", 1e-4, 0.98, false}),
     [](const auto& info) {
-      std::string n = info.param.gguf;
+      std::string n = std::string(info.param.dir) + "_" + info.param.gguf;
       std::replace_if(n.begin(), n.end(), [](char ch) { return !std::isalnum(ch); }, '_');
       return n;
     });

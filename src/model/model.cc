@@ -2,11 +2,13 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "format/gguf.h"
 #include "format/llama2c.h"
+#include "format/safetensors.h"
 #include "model/model_loader.h"
 
 namespace radixlm {
@@ -15,6 +17,15 @@ Model::~Model() = default;
 
 Status Model::Load(const std::string& path, const ModelLoadOptions& options,
                    std::unique_ptr<Model>* out) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    std::unique_ptr<Model> model(new Model());
+    model->path_ = path;
+    RLM_RETURN_IF_ERROR(ModelLoader::FromHfDir(path, model.get()));
+    RLM_RETURN_IF_ERROR(model->config_.Validate().WithContext(path));
+    *out = std::move(model);
+    return Status::Ok();
+  }
   char magic[4] = {0, 0, 0, 0};
   {
     FILE* f = std::fopen(path.c_str(), "rb");
@@ -48,11 +59,16 @@ std::string Model::Describe() const {
      << "n_heads:      " << c.n_heads << " (head_dim " << c.head_dim << ")\n"
      << "n_kv_heads:   " << c.n_kv_heads << "\n"
      << "vocab_size:   " << c.vocab_size << "\n"
-     << "context:      " << c.max_seq_len << "\n"
+     << "context:      " << c.max_seq_len << (note_.empty() ? "" : " (" + note_ + ")") << "\n"
      << "rope:         theta " << c.rope_theta << ", "
-     << (c.rope_style == RopeStyle::kNeox ? "neox" : "interleaved") << "\n"
+     << (c.rope_style == RopeStyle::kNeox ? "neox" : "interleaved")
+     << (c.rope_scaling == RopeScaling::kLinear   ? ", linear scaling ×" + std::to_string(c.rope_factor)
+         : c.rope_scaling == RopeScaling::kLlama3 ? ", llama3 scaling ×" + std::to_string(c.rope_factor)
+                                                  : std::string())
+     << "\n"
      << "norm_eps:     " << c.norm_eps << "\n"
      << "qkv bias:     " << (c.has_qkv_bias ? "yes" : "no") << "\n"
+     << "qk norm:      " << (c.has_qk_norm ? "yes" : "no") << "\n"
      << "output:       " << (c.tied_output ? "tied to token embedding" : "separate") << "\n"
      << "weights:      " << weight_bytes_ << " bytes (" << weight_bytes_ / 1e6 << " MB)\n"
      << "tensor types:";

@@ -10,12 +10,8 @@
 namespace radixlm {
 
 Transformer::Transformer(const Model& model, ThreadPool* pool) : model_(model), pool_(pool) {
-  const ModelConfig& c = model_.config();
-  inv_freq_.resize(c.head_dim / 2);
-  for (size_t i = 0; i < inv_freq_.size(); ++i) {
-    inv_freq_[i] = std::pow(static_cast<double>(c.rope_theta),
-                            -2.0 * static_cast<double>(i) / static_cast<double>(c.head_dim));
-  }
+  // RoPE frequencies, with the config's scaling (linear, llama3) applied.
+  inv_freq_ = RopeInvFreq(model_.config());
 }
 
 KvLayout Transformer::kv_layout(size_t page_size) const {
@@ -168,6 +164,17 @@ Status Transformer::Forward(std::span<const SeqChunk> chunks, size_t page_size) 
           Add(q, lw.bq, q_dim);
           Add(k, lw.bk, kv_dim);
           Add(v, lw.bv, kv_dim);
+        }
+        // Qwen3: RMSNorm of every q and k head over head_dim, before RoPE.
+        if (lw.q_norm) {
+          for (int h = 0; h < c.n_heads; ++h) {
+            float* qh = q + h * c.head_dim;
+            RmsNorm(qh, qh, lw.q_norm, c.head_dim, c.norm_eps);
+          }
+          for (int h = 0; h < c.n_kv_heads; ++h) {
+            float* kh = k + h * c.head_dim;
+            RmsNorm(kh, kh, lw.k_norm, c.head_dim, c.norm_eps);
+          }
         }
         // RoPE on q and k at this token's position.
         const float* cos_t = RopeAngles(pos, true);

@@ -18,6 +18,8 @@ struct LayerWeights {
   const float* bq = nullptr;         // [q_dim] or nullptr
   const float* bk = nullptr;         // [kv_dim] or nullptr
   const float* bv = nullptr;         // [kv_dim] or nullptr
+  const float* q_norm = nullptr;     // [head_dim] or nullptr (Qwen3), per q head
+  const float* k_norm = nullptr;     // [head_dim] or nullptr (Qwen3), per k head
   const float* ffn_norm = nullptr;   // [dim]
   TensorView w1;                     // gate [hidden][dim]
   TensorView w2;                     // down [dim][hidden]

@@ -119,6 +119,7 @@ Status BuildVocab(const GgufFile& gguf, const VocabDefaults& defaults, Vocab* vo
   RLM_RETURN_IF_ERROR(Optional(gguf.GetBool("tokenizer.ggml.add_eos_token", &vocab->add_eos)));
   RLM_RETURN_IF_ERROR(
       Optional(gguf.GetBool("tokenizer.ggml.add_space_prefix", &vocab->add_space_prefix)));
+  RLM_RETURN_IF_ERROR(Optional(gguf.GetString("tokenizer.chat_template", &vocab->chat_template)));
 
   // End of generation: eos, eot, eom and the well-known end-of-turn texts.
   auto add_eog = [vocab](int32_t id) {

@@ -42,6 +42,9 @@ struct Vocab {
   bool add_bos = true;               // prepend BOS when asked for specials
   bool add_eos = false;
   bool add_space_prefix = true;      // SentencePiece dummy prefix
+  // The model's Jinja chat template (GGUF tokenizer.chat_template, HF
+  // tokenizer_config.json chat_template); empty if none.
+  std::string chat_template;
 };
 
 class Tokenizer {
@@ -68,6 +71,8 @@ class Tokenizer {
   int32_t vocab_size() const { return static_cast<int32_t>(vocab().pieces.size()); }
   int32_t bos() const { return vocab().bos; }
   int32_t eos() const { return vocab().eos; }
+  // The model's chat template (Vocab::chat_template); empty if none.
+  const std::string& chat_template() const { return vocab().chat_template; }
   // True for end-of-generation tokens.
   bool IsEog(int32_t token) const;
   // Human-readable summary: "spm, 32000 tokens, bos=1 eos=2".
@@ -86,6 +91,19 @@ Status LoadLlama2cTokenizer(const std::string& path, int32_t vocab_size,
 // BPE, pre-tokenized as tokenizer.ggml.pre says; see pre_types.h); other
 // models and unknown pre-tokenizer types are InvalidArgument.
 Status LoadGgufTokenizer(const GgufFile& gguf, std::unique_ptr<Tokenizer>* out);
+
+// Builds the tokenizer of a Hugging Face model directory from its
+// tokenizer.json (model "BPE" only; see hf_tokenizer.cc for the pipelines
+// accepted: byte-level BPE with Split regexes + ByteLevel, optionally NFC;
+// and SentencePiece-style BPE with byte_fallback, "▁" for spaces and a
+// prepended "▁"), with bos/eos/add_bos_token/add_eos_token/chat_template
+// from tokenizer_config.json and end-of-generation ids from config.json and
+// generation_config.json. Ids that tokenizer.json leaves unused below
+// min_vocab_size (the model's embedding rows) become "[PAD<id>]" pieces of
+// type kUnused. Other tokenizer models or pipeline steps are
+// InvalidArgument naming them.
+Status LoadHfTokenizer(const std::string& dir, int32_t min_vocab_size,
+                       std::unique_ptr<Tokenizer>* out);
 
 }  // namespace radixlm
 
