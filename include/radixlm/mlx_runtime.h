@@ -35,8 +35,8 @@ extern "C" {
 #define MLX_ERROR_COMPUTATION_FAILED -4
 #define MLX_ERROR_MODEL_NOT_LOADED -5
 
-/* Loads a model (GGUF file or llama2.c checkpoint with its tokenizer beside
- * it) and makes it the current model, replacing (and freeing) the previous
+/* Loads a model (GGUF file, Hugging Face model directory, or llama2.c
+ * checkpoint with its tokenizer beside it) and makes it the current model, replacing (and freeing) the previous
  * one; handles of the previous model become invalid. vocab_size <= 0: take
  * it from the model; otherwise it must equal the model's vocabulary.
  * Returns MLX_SUCCESS, MLX_ERROR_MODEL_NOT_LOADED (file missing or

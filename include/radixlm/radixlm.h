@@ -76,7 +76,8 @@ typedef struct rlm_engine_options {
 /* Fills *options with the defaults. */
 RLM_API void rlm_engine_options_init(rlm_engine_options* options);
 
-/* Loads a model (GGUF file or llama2.c checkpoint) and creates its engine.
+/* Loads a model (GGUF file, Hugging Face model directory, or llama2.c
+ * checkpoint) and creates its engine.
  * options may be NULL (defaults). On success the caller owns *out and frees
  * it with rlm_engine_free. */
 RLM_API int rlm_engine_new(rlm_engine** out, const char* model_path,

@@ -51,7 +51,7 @@ int GenerateCommand(int argc, char** argv, int first) {
   GenerateFlags f;
   std::string seed_text;
   FlagParser p("radixlm generate [-m MODEL] [-p PROMPT] [options]");
-  p.AddString("-m,--model", &f.model, "model file (GGUF or llama2.c checkpoint)");
+  p.AddString("-m,--model", &f.model, "model (GGUF file, Hugging Face directory, or llama2.c checkpoint)");
   p.AddString("--tokenizer", &f.tokenizer,
               "llama2.c tokenizer file (default: tok<vocab>.bin next to the model)");
   p.AddString("-p,--prompt", &f.prompt, "prompt text (empty: start from BOS)");

@@ -11,7 +11,7 @@ int InfoCommand(int argc, char** argv, int first) {
   std::string model_path = RADIXLM_DEFAULT_MODEL;
   std::string tokenizer;
   FlagParser p("radixlm info [-m MODEL]");
-  p.AddString("-m,--model", &model_path, "model file (GGUF or llama2.c checkpoint)");
+  p.AddString("-m,--model", &model_path, "model (GGUF file, Hugging Face directory, or llama2.c checkpoint)");
   p.AddString("--tokenizer", &tokenizer, "llama2.c tokenizer file");
   Status s = p.Parse(argc, argv, first);
   if (p.help_requested()) {
