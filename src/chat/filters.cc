@@ -392,10 +392,12 @@ Status ApplyFilter(const std::string& name, const Value& input, const CallArgs& 
     if (name == "unique") {
       Value::List kept;
       std::vector<Value> seen;
-      for (const auto& [k, v] : keyed) {
-        if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return Value::Equals(s, k); })) {
+      for (const auto& kv : keyed) {
+        const Value& k = kv.first;  // not a structured binding: lambdas capture it
+        if (std::none_of(seen.begin(), seen.end(),
+                         [&](const Value& s) { return Value::Equals(s, k); })) {
           seen.push_back(k);
-          kept.push_back(v);
+          kept.push_back(kv.second);
         }
       }
       *out = Value::MakeList(std::move(kept));

@@ -143,13 +143,17 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"qwen2-tiny", "qwen2-tiny-q8_0.gguf", 5e-2, 0.85, false}),
     GgufCaseName);
 
-// The Hugging Face directories: weights float32 (llama2-tiny) and bfloat16
-// (qwen2-tiny) computed in f32 by the float kernels (no activation
-// rounding): the README's 1e-4.
+// The Hugging Face directories: weights float32 (llama2-tiny, llama3-tiny,
+// qwen3-tiny) and bfloat16 (qwen2-tiny) computed in f32 by the float kernels
+// (no activation rounding): the README's 1e-4. llama3-tiny has Llama-3 RoPE
+// scaling with original_max_position_embeddings 64, so len64/len300 reach all
+// three frequency bands; qwen3-tiny has q/k norms and head_dim 24 != 64/4.
 INSTANTIATE_TEST_SUITE_P(
     Hf, GoldenTest,
     ::testing::Values(GoldenCase{"llama2-tiny", "hf", 1e-4, 0.98, true},
-                      GoldenCase{"qwen2-tiny", "hf", 1e-4, 0.98, false}),
+                      GoldenCase{"qwen2-tiny", "hf", 1e-4, 0.98, false},
+                      GoldenCase{"llama3-tiny", "hf", 1e-4, 0.98, true},
+                      GoldenCase{"qwen3-tiny", "hf", 1e-4, 0.98, true}),
     [](const auto& info) {
       std::string n = std::string(info.param.dir) + "_" + info.param.gguf;
       std::replace_if(n.begin(), n.end(), [](char ch) { return !std::isalnum(ch); }, '_');
