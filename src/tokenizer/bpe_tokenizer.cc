@@ -6,36 +6,12 @@
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/special_split.h"
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/text_util.h"
 
 namespace radixlm {
 
 namespace {
-
-// A run of bytes of the word being merged, linked to its neighbours.
-// n == 0 marks a symbol merged into its left neighbour.
-struct Symbol {
-  int32_t prev;
-  int32_t next;
-  size_t offset;
-  size_t n;
-};
-
-// A candidate merge of adjacent symbols left and right, `size` bytes in
-// all, with the merge's rank.
-struct Bigram {
-  int32_t rank;
-  int32_t left;
-  int32_t right;
-  size_t size;
-};
-
-// Heap order: lowest rank on top, then the leftmost pair.
-struct BigramGreater {
-  bool operator()(const Bigram& a, const Bigram& b) const {
-    return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
-  }
-};
 
 Status CheckId(int32_t id, size_t n, const char* what) {
   if (id < -1 || id >= static_cast<int64_t>(n)) {
@@ -205,43 +181,15 @@ void BpeTokenizer::EncodeWord(std::string_view word, std::vector<int32_t>* out) 
     }
   }
 
-  // ...else one symbol per UTF-8 character, merged by rank.
-  std::vector<Symbol> symbols;
-  symbols.reserve(word.size());
-  for (size_t offset = 0; offset < word.size();) {
-    size_t len = std::min(Utf8LeadLength(static_cast<uint8_t>(word[offset])), word.size() - offset);
-    int32_t index = static_cast<int32_t>(symbols.size());
-    symbols.push_back(Symbol{index - 1, offset + len == word.size() ? -1 : index + 1, offset, len});
-    offset += len;
-  }
-
+  // ...else one symbol per UTF-8 character, merged by rank (lowest first).
   std::string key;
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramGreater> queue;
-  auto try_add_bigram = [&](int32_t left, int32_t right) {
-    if (left < 0 || right < 0) return;
-    const Symbol& l = symbols[left];
-    const Symbol& r = symbols[right];
-    int32_t rank = MergeRank(word.substr(l.offset, l.n), word.substr(r.offset, r.n), &key);
-    if (rank < 0) return;
-    queue.push(Bigram{rank, left, right, l.n + r.n});
-  };
-  for (int32_t i = 1; i < static_cast<int32_t>(symbols.size()); ++i) try_add_bigram(i - 1, i);
-
-  while (!queue.empty()) {
-    Bigram bigram = queue.top();
-    queue.pop();
-    Symbol& left = symbols[bigram.left];
-    Symbol& right = symbols[bigram.right];
-    // Stale: one side was merged away or has grown since it was queued
-    // (symbols only grow, so an unchanged total means both are unchanged).
-    if (left.n == 0 || right.n == 0 || left.n + right.n != bigram.size) continue;
-    left.n += right.n;
-    right.n = 0;
-    left.next = right.next;
-    if (right.next >= 0) symbols[right.next].prev = bigram.left;
-    try_add_bigram(left.prev, bigram.left);
-    try_add_bigram(bigram.left, left.next);
-  }
+  const std::vector<MergeSymbol> symbols =
+      MergeSymbols(word, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<double> {
+        const int32_t rank =
+            MergeRank(word.substr(l.offset, l.n), word.substr(r.offset, r.n), &key);
+        if (rank < 0) return std::nullopt;
+        return -static_cast<double>(rank);
+      });
 
   // Step 4: a merge need not give a piece; then fall back to single bytes.
   for (int32_t i = 0; i != -1; i = symbols[i].next) {

@@ -6,36 +6,12 @@
 #include <queue>
 
 #include "tokenizer/special_split.h"
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/text_util.h"
 
 namespace radixlm {
 
 namespace {
-
-// A run of bytes of the fragment being encoded, linked to its neighbours.
-// n == 0 marks a symbol merged into its left neighbour.
-struct Symbol {
-  int32_t prev;
-  int32_t next;
-  size_t offset;
-  size_t n;
-};
-
-// A candidate merge of symbols left and right (adjacent when queued) whose
-// concatenation, `size` bytes, is a vocab piece with `score`.
-struct Bigram {
-  float score;
-  int32_t left;
-  int32_t right;
-  size_t size;
-};
-
-// Max-heap order: higher score first, then the leftmost pair.
-struct BigramLess {
-  bool operator()(const Bigram& a, const Bigram& b) const {
-    return a.score < b.score || (a.score == b.score && a.left > b.left);
-  }
-};
 
 Status CheckId(int32_t id, size_t n, const char* what) {
   if (id < -1 || id >= static_cast<int64_t>(n)) {
@@ -146,41 +122,14 @@ void SpmTokenizer::EncodeFragment(std::string_view text, std::vector<int32_t>* o
   if (text.empty()) return;
   if (text.size() > static_cast<size_t>(INT32_MAX)) return;
 
-  // Step 2: one symbol per UTF-8 character (a truncated last one included).
-  std::vector<Symbol> symbols;
-  symbols.reserve(text.size());
-  for (size_t offset = 0; offset < text.size();) {
-    size_t len = std::min(Utf8LeadLength(static_cast<uint8_t>(text[offset])), text.size() - offset);
-    int32_t index = static_cast<int32_t>(symbols.size());
-    symbols.push_back(Symbol{index - 1, offset + len == text.size() ? -1 : index + 1, offset, len});
-    offset += len;
-  }
-
-  // Step 3: merge the best-scoring adjacent pair until none is a piece.
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramLess> queue;
-  auto try_add_bigram = [&](int32_t left, int32_t right) {
-    if (left < 0 || right < 0) return;
-    size_t size = symbols[left].n + symbols[right].n;
-    int32_t id = FindPiece(text.substr(symbols[left].offset, size));
-    if (id < 0) return;
-    queue.push(Bigram{vocab_.scores[id], left, right, size});
-  };
-  for (int32_t i = 1; i < static_cast<int32_t>(symbols.size()); ++i) try_add_bigram(i - 1, i);
-
-  while (!queue.empty()) {
-    Bigram bigram = queue.top();
-    queue.pop();
-    Symbol& left = symbols[bigram.left];
-    Symbol& right = symbols[bigram.right];
-    // Stale: one side was merged away or has grown since it was queued.
-    if (left.n == 0 || right.n == 0 || left.n + right.n != bigram.size) continue;
-    left.n += right.n;
-    right.n = 0;
-    left.next = right.next;
-    if (right.next >= 0) symbols[right.next].prev = bigram.left;
-    try_add_bigram(left.prev, bigram.left);
-    try_add_bigram(bigram.left, left.next);
-  }
+  // Steps 2-3: one symbol per UTF-8 character, then merge the best-scoring
+  // adjacent pair until none is a piece.
+  const std::vector<MergeSymbol> symbols =
+      MergeSymbols(text, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<double> {
+        const int32_t id = FindPiece(text.substr(l.offset, l.n + r.n));
+        if (id < 0) return std::nullopt;
+        return vocab_.scores[id];
+      });
 
   // Step 4: every merged symbol is a piece by construction; a lone
   // character may not be, and then falls back to its bytes.
