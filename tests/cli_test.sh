@@ -38,6 +38,24 @@ for cmd in "" generate info; do
 done
 check "info" bash -c "'$bin' info -m '$model' | grep -q 'n_kv_heads:   4'"
 
+# A profile that cannot be written: non-zero exit, the error as the last line.
+profile_write_error() {
+  "$bin" "$@" >/dev/null 2>"$tmp/err" && return 1
+  tail -n 1 "$tmp/err" | grep -q "cannot open profile file"
+}
+
+# --profile: a Chrome trace of every forward's operations, and a summary.
+"$bin" generate -m "$model" --temp 0 -n 8 -p "Once upon a time" --profile "$tmp/gen.json" \
+  >/dev/null 2>"$tmp/gen.err"
+check "profile: trace written" grep -q '^{"displayTimeUnit":"ms","traceEvents":\[{"name"' "$tmp/gen.json"
+check "profile: per-layer matmuls" grep -q '"name":"matmul.w2","cat":"matmul".*"layer":4' "$tmp/gen.json"
+check "profile: sampling traced" grep -q '"name":"sampling"' "$tmp/gen.json"
+check "profile: summary" grep -q '^forward  *forward  *8 ' "$tmp/gen.err"
+"$bin" bench -m "$model" -p 16 -n 4 -r 1 --bandwidth 10 --profile "$tmp/bench.json" \
+  >/dev/null 2>"$tmp/bench.err"
+check "profile: bench" grep -q '"name":"attention"' "$tmp/bench.json"
+check "profile: unwritable file" profile_write_error generate -m "$model" -n 2 --profile /nonexistent-dir/p.json
+
 # Errors: non-zero exit, exactly one line on stderr.
 one_line_error() {  # one_line_error ARGS...
   local rc

@@ -188,6 +188,19 @@ RLM_API int rlm_detokenize(size_t* out_len, const rlm_engine* engine, const int3
 RLM_API int32_t rlm_token_bos(const rlm_engine* engine);
 RLM_API int32_t rlm_token_eos(const rlm_engine* engine);
 
+/* Profiler (process-wide, all engines): per-operation timings of every
+ * forward (matmuls by layer, attention, norms), sampling, scheduling and
+ * cache lookups. Near-zero cost while stopped.
+ * rlm_profiler_start() clears earlier events and starts recording.
+ * rlm_profiler_stop() stops; when trace_path is not NULL it writes the
+ * events there as a Chrome trace (JSON, for chrome://tracing or Perfetto);
+ * when summary is not NULL it stores there a text table of where the time
+ * went, which the caller frees with rlm_free_error().
+ * libmlx_runtime starts it in MLXLoadModel when the environment variable
+ * RADIXLM_PROFILE names a file, and writes that file at exit. */
+RLM_API int rlm_profiler_start(void);
+RLM_API int rlm_profiler_stop(const char* trace_path, char** summary, char** error);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

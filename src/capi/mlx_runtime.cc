@@ -3,6 +3,7 @@
 // codes, uint32 tokens checked and passed on.
 #include "radixlm/mlx_runtime.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -54,7 +55,7 @@ uint64_t EnvNumber(const char* name) {
 
 // The specification's MLXLoadModel takes no options, so this shim (and only
 // it) reads them from the environment: RADIXLM_KV_CACHE_BYTES,
-// RADIXLM_THREADS, RADIXLM_PAGE_SIZE, and, for tests,
+// RADIXLM_THREADS, RADIXLM_PAGE_SIZE, RADIXLM_PROFILE, and, for tests,
 // RADIXLM_FAIL_COMPUTATION / RADIXLM_FAIL_EVERY (see EngineOptions).
 void OptionsFromEnvironment(rlm_engine_options* o) {
   rlm_engine_options_init(o);
@@ -63,6 +64,29 @@ void OptionsFromEnvironment(rlm_engine_options* o) {
   o->page_size = static_cast<uint32_t>(EnvNumber("RADIXLM_PAGE_SIZE"));
   o->fail_computation = EnvNumber("RADIXLM_FAIL_COMPUTATION");
   o->fail_every = EnvNumber("RADIXLM_FAIL_EVERY");
+}
+
+// RADIXLM_PROFILE=FILE: profile from the first MLXLoadModel to exit, then
+// write FILE (Chrome trace) and print the summary on stderr.
+void WriteProfileAtExit() {
+  char* summary = nullptr;
+  char* error = nullptr;
+  if (rlm_profiler_stop(std::getenv("RADIXLM_PROFILE"), &summary, &error) != RLM_OK) {
+    std::fprintf(stderr, "radixlm: profile: %s\n", error != nullptr ? error : "failed");
+  }
+  if (summary != nullptr) std::fprintf(stderr, "radixlm profile:\n%s", summary);
+  rlm_free_error(summary);
+  rlm_free_error(error);
+}
+
+void StartProfileFromEnvironment() {
+  static std::once_flag once;
+  const char* path = std::getenv("RADIXLM_PROFILE");
+  if (path == nullptr || *path == '\0') return;
+  std::call_once(once, [] {
+    rlm_profiler_start();
+    std::atexit(WriteProfileAtExit);
+  });
 }
 
 rlm_engine* EngineFor(uintptr_t model_handle) {
@@ -78,6 +102,7 @@ int MLXLoadModel(const char* model_path, int vocab_size) {
   if (model_path == nullptr) return MLX_ERROR_MODEL_NOT_LOADED;
   rlm_engine_options options;
   OptionsFromEnvironment(&options);
+  StartProfileFromEnvironment();
   rlm_engine* engine = nullptr;
   char* error = nullptr;
   const int status = rlm_engine_new(&engine, model_path, &options, &error);

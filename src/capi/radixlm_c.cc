@@ -8,6 +8,7 @@
 #include <new>
 #include <string>
 
+#include "base/profiler.h"
 #include "capi/capi_internal.h"
 #include "engine/engine.h"
 
@@ -276,6 +277,21 @@ int32_t rlm_token_bos(const rlm_engine* engine) {
 
 int32_t rlm_token_eos(const rlm_engine* engine) {
   return engine ? EngineOf(engine)->model().tokenizer().eos() : -1;
+}
+
+int rlm_profiler_start(void) {
+  radixlm::Profiler::Global().Start();
+  return RLM_OK;
+}
+
+int rlm_profiler_stop(const char* trace_path, char** summary, char** error) {
+  if (summary != nullptr) *summary = nullptr;
+  RLM_C_GUARD(error, ([&]() -> Status {
+    radixlm::Profiler& p = radixlm::Profiler::Global();
+    p.Stop();
+    if (summary != nullptr) *summary = radixlm::CopyError(p.Summary());
+    return trace_path != nullptr ? p.WriteChromeTrace(trace_path) : Status::Ok();
+  }()));
 }
 
 }  // extern "C"

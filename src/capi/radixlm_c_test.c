@@ -2,11 +2,13 @@
  * libradixlm.so: engine lifecycle, cached forwards and their statistics,
  * namespaces, retain/free, tokenize/detokenize, errors.
  * usage: radixlm_c_test MODEL_PATH */
+#define _POSIX_C_SOURCE 200809L
 #include "radixlm/radixlm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int g_failed = 0;
 static int g_passed = 0;
@@ -126,6 +128,33 @@ int main(int argc, char** argv) {
   EXPECT(st.pages_evictable == 0 && st.pages_pinned > 0);
   EXPECT(st.pages_free + st.pages_evictable + st.pages_pinned == st.pages_total);
   EXPECT(rlm_forward_with_cache(&h2, engine, h, more, 2, logits, vocab, NULL) == RLM_OK);
+
+  /* The profiler records a forward's operations and writes a Chrome trace. */
+  {
+    char trace[] = "/tmp/radixlm_c_test_profile_XXXXXX";
+    const int fd = mkstemp(trace);
+    EXPECT(fd >= 0);
+    EXPECT(rlm_profiler_start() == RLM_OK);
+    const int32_t fresh[] = {1, 42, 43, 44, 45, 46};
+    uint64_t hp = 0;
+    EXPECT(rlm_forward_with_cache(&hp, engine, 0, fresh, 6, logits, vocab, NULL) == RLM_OK);
+    char* summary = NULL;
+    EXPECT(rlm_profiler_stop(trace, &summary, &error) == RLM_OK && error == NULL);
+    EXPECT(summary != NULL && strstr(summary, "matmul.wq") != NULL &&
+           strstr(summary, "attention") != NULL && strstr(summary, "cache.acquire") != NULL);
+    rlm_free_error(summary);
+    FILE* f = fopen(trace, "r");
+    char head[64] = {0};
+    EXPECT(f != NULL && fread(head, 1, sizeof(head) - 1, f) > 0);
+    EXPECT(strstr(head, "\"traceEvents\":[") != NULL);
+    if (f != NULL) fclose(f);
+    remove(trace);
+    EXPECT(rlm_profiler_stop("/nonexistent-dir/trace.json", NULL, &error) == RLM_IO_ERROR);
+    EXPECT(error != NULL);
+    rlm_free_error(error);
+    error = NULL;
+    rlm_free_cache(engine, hp);
+  }
 
   rlm_engine_free(engine);
   rlm_engine_free(NULL);

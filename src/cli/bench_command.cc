@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/profiler.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -154,6 +155,10 @@ int BenchCommand(int argc, char** argv, int first) {
   p.AddFloat("--bandwidth", &bandwidth,
              "memory read bandwidth in GB/s for the decode floor (0: measure it)");
   p.AddInt("--membw-mib", &membw_mib, "MiB streamed when measuring bandwidth");
+  std::string profile_path;
+  p.AddString("--profile", &profile_path,
+              "write a Chrome trace of per-operation timings (warm-up runs included) to FILE "
+              "and print a summary");
   Status s = p.Parse(argc, argv, first);
   if (p.help_requested()) {
     std::fputs(p.Help().c_str(), stdout);
@@ -183,6 +188,7 @@ int BenchCommand(int argc, char** argv, int first) {
   };
 
   std::vector<TestResult> results;
+  ProfileSession profile(profile_path);
   if (n_prompt > 0) {
     TestResult r;
     r.name = "pp" + std::to_string(n_prompt);

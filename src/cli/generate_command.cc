@@ -4,6 +4,7 @@
 #include <random>
 
 #include "base/mapped_file.h"
+#include "base/profiler.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -17,6 +18,7 @@ namespace {
 
 struct GenerateFlags {
   std::string model = RADIXLM_DEFAULT_MODEL;
+  std::string profile;
   std::string tokenizer;
   std::string prompt;
   std::string prompt_file;
@@ -56,6 +58,7 @@ int GenerateCommand(int argc, char** argv, int first) {
               "llama2.c tokenizer file (default: tok<vocab>.bin next to the model)");
   p.AddString("-p,--prompt", &f.prompt, "prompt text (empty: start from BOS)");
   p.AddString("-f,--file", &f.prompt_file, "read the prompt from a file");
+  p.AddString("--profile", &f.profile, "write a Chrome trace of per-operation timings to FILE and print a summary");
   p.AddInt("-n,--n-predict", &f.n_predict, "tokens to generate after the prompt (-1: until EOS or context end)");
   p.AddInt("-t,--threads", &f.threads, "threads");
   p.AddInt("-c,--ctx-size", &f.ctx_size, "context size in tokens (0: the model's)");
@@ -125,6 +128,7 @@ int GenerateCommand(int argc, char** argv, int first) {
     std::fflush(stdout);
   }
   GenerateStats stats;
+  ProfileSession profile(f.profile);
   s = Generate(&transformer, *model, f.prompt, opt, [](std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
@@ -133,6 +137,7 @@ int GenerateCommand(int argc, char** argv, int first) {
   std::fputc('\n', stdout);
   std::fflush(stdout);
   if (!s.ok()) return Fail(s);
+  if (!profile.Finish().ok()) return 1;
   auto rate = [](size_t n, double sec) { return sec > 0 ? n / sec : 0.0; };
   std::fprintf(stderr,
                "\nseed %llu | threads %d | finish: %s\n"

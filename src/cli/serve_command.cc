@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/mapped_file.h"
+#include "base/profiler.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -23,6 +24,7 @@ namespace {
 
 struct ServeFlags {
   std::string model = RADIXLM_DEFAULT_MODEL;
+  std::string profile;
   std::string tokenizer;
   std::string host = "127.0.0.1";
   int32_t port = 8080;
@@ -82,6 +84,9 @@ int ServeCommand(int argc, char** argv, int first) {
   FlagParser p("radixlm serve [-m MODEL] [--host HOST] [--port PORT] [options]");
   p.AddString("-m,--model", &f.model, "model file (GGUF, llama2.c checkpoint or HF directory)");
   p.AddString("--tokenizer", &f.tokenizer, "llama2.c tokenizer file (default: beside the model)");
+  p.AddString("--profile", &f.profile,
+              "record per-operation timings of every request; at shutdown write them to FILE "
+              "as a Chrome trace and print a summary");
   p.AddString("-a,--alias", &f.alias, "model name in responses (default: the model file's name)");
   p.AddString("--host", &f.host, "address to listen on");
   p.AddInt("--port", &f.port, "port to listen on (0: any free port, printed on stderr)");
@@ -222,6 +227,7 @@ int ServeCommand(int argc, char** argv, int first) {
                  "radixlm serve: warm-up: %zu entries, %zu tokens (%zu computed, %zu pinned)\n",
                  warm.entries, warm.tokens, warm.computed_tokens, warm.pinned_tokens);
   }
+  ProfileSession profile(f.profile);
   server.SetReady(true);
   std::fprintf(stderr, "radixlm serve: listening on http://%s:%d\n", f.host.c_str(),
                server.port());
@@ -236,6 +242,7 @@ int ServeCommand(int argc, char** argv, int first) {
   server.Stop();
   http.join();
   for (uint64_t h : warm.pinned_handles) engine->FreeCache(h);
+  (void)profile.Finish();
   std::fprintf(stderr, "radixlm serve: stopped\n");
   return 0;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/profiler.h"
+
 namespace radixlm {
 
 namespace {
@@ -55,6 +57,7 @@ void BatchRunner::Loop() {
       // Continuous batching: let the sequences that just got their token
       // rejoin, so decode steps are batched rather than staggered.
       if (last_finished_ > 0 && queue_.size() < last_finished_) {
+        ProfileScope scope("schedule.gather", "schedule");
         work_cv_.wait_for(lock, kGatherWait,
                           [&] { return stop_ || queue_.size() >= last_finished_; });
       }
@@ -72,6 +75,7 @@ void BatchRunner::Loop() {
 // get their logits and are released.
 void BatchRunner::Step(std::vector<Pending*>* active) {
   const size_t n_jobs = active->size();
+  ProfileScope scope("schedule.step", "schedule", -1, static_cast<int64_t>(n_jobs));
   const size_t share = std::max<size_t>(1, max_step_tokens_ / n_jobs);
   std::vector<SeqChunk> chunks;
   chunks.reserve(n_jobs);

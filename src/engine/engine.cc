@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/check.h"
+#include "base/profiler.h"
 
 namespace radixlm {
 
@@ -187,7 +188,11 @@ Status Engine::ForwardWithCache(uint64_t base, std::span<const int32_t> tokens, 
   Handle h;
   size_t computed = 0;
   for (;;) {
-    RadixTree::Lookup lk = tree_->Acquire(ns, seq);
+    RadixTree::Lookup lk;
+    {
+      ProfileScope scope("cache.acquire", "cache", -1, static_cast<int64_t>(n));
+      lk = tree_->Acquire(ns, seq);
+    }
     if (lk.kind == RadixTree::Lookup::Kind::kWait) {
       Status s = tree_->Wait(lk.node);
       tree_->Unlock(lk.node);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/profiler.h"
 #include "sampling/stop_strings.h"
 
 namespace radixlm {
@@ -71,8 +72,12 @@ Status GenerateFromTokens(Transformer* transformer, const Model& model,
   const size_t max_new = options.max_new_tokens < 0 ? ctx : options.max_new_tokens;
   stats->finish_reason = "length";
   while (stats->generated_tokens < max_new) {
-    const int32_t next = sampler.Sample(logits.data());
-    sampler.Accept(next);
+    int32_t next;
+    {
+      ProfileScope scope("sampling", "sampling");
+      next = sampler.Sample(logits.data());
+      sampler.Accept(next);
+    }
     ++stats->generated_tokens;
     if (!options.ignore_eos && tok.IsEog(next)) {
       stats->finish_reason = "stop";

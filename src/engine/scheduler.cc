@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/check.h"
+#include "base/profiler.h"
 #include "sampling/stop_strings.h"
 
 namespace radixlm {
@@ -165,6 +166,7 @@ Scheduler::Job* Scheduler::PickNextLocked() {
 }
 
 bool Scheduler::Admit(Job* job) {
+  ProfileScope scope("schedule.admit", "schedule");
   std::unique_lock<std::mutex> lock(mu_);
   job->admitted = false;
   // A preempted job goes back to the head of the line.
@@ -305,8 +307,12 @@ Status Scheduler::Generate(Job* job) {
       job->finish.reason = "length";
       break;
     }
-    const int32_t token = job->sampler->Sample(logits.data());
-    job->sampler->Accept(token);
+    int32_t token;
+    {
+      ProfileScope scope("sampling", "sampling");
+      token = job->sampler->Sample(logits.data());
+      job->sampler->Accept(token);
+    }
     job->generated.push_back(token);
     if (job->first_token) {
       job->first_token = false;

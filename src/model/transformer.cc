@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/check.h"
+#include "base/profiler.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 
@@ -133,6 +134,7 @@ Status Transformer::Forward(std::span<const SeqChunk> chunks, size_t page_size) 
   }
   const size_t n = row_of_chunk.back();
   if (n == 0) return Status::Ok();
+  ProfileScope forward_scope("forward", "forward", -1, static_cast<int64_t>(n));
   EnsureScratch(n, max_ctx);
   RopeAngles(max_ctx, true);  // grow the table before anything reads it
 
@@ -140,70 +142,95 @@ Status Transformer::Forward(std::span<const SeqChunk> chunks, size_t page_size) 
   float* x = x_.data();
 
   // Token embeddings: x[row] = token_embedding[token].
-  for (size_t ci = 0; ci < chunks.size(); ++ci) {
-    for (size_t i = 0; i < chunks[ci].n_tokens; ++i) {
-      DequantizeRow(x + (row_of_chunk[ci] + i) * dim, w.token_embedding, chunks[ci].tokens[i]);
+  {
+    ProfileScope scope("embedding", "other");
+    for (size_t ci = 0; ci < chunks.size(); ++ci) {
+      for (size_t i = 0; i < chunks[ci].n_tokens; ++i) {
+        DequantizeRow(x + (row_of_chunk[ci] + i) * dim, w.token_embedding, chunks[ci].tokens[i]);
+      }
     }
   }
 
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& lw = w.layers[l];
+    const int32_t li = static_cast<int32_t>(l);
+    // The matrix product out = in·W of one named weight, timed per layer.
+    auto matmul = [&](const char* name, float* out, size_t stride, const TensorView& wt,
+                      const float* in) {
+      ProfileScope scope(name, "matmul", li, static_cast<int64_t>(n));
+      MatMul(out, stride, wt, in, n, pool_);
+    };
     // Attention block: xb = rmsnorm(x); q, k, v = xb·Wq, xb·Wk, xb·Wv (+ bias).
-    for (size_t r = 0; r < n; ++r) RmsNorm(&xb_[r * dim], x + r * dim, lw.attn_norm, dim, c.norm_eps);
-    MatMul(q_.data(), q_dim, lw.wq, xb_.data(), n, pool_);
-    MatMul(k_.data(), kv_dim, lw.wk, xb_.data(), n, pool_);
-    MatMul(v_.data(), kv_dim, lw.wv, xb_.data(), n, pool_);
-    for (size_t ci = 0; ci < chunks.size(); ++ci) {
-      const SeqChunk& ch = chunks[ci];
-      for (size_t i = 0; i < ch.n_tokens; ++i) {
-        const size_t r = row_of_chunk[ci] + i, pos = ch.pos + i;
-        float* q = &q_[r * q_dim];
-        float* k = &k_[r * kv_dim];
-        float* v = &v_[r * kv_dim];
-        if (lw.bq) {
-          Add(q, lw.bq, q_dim);
-          Add(k, lw.bk, kv_dim);
-          Add(v, lw.bv, kv_dim);
-        }
-        // Qwen3: RMSNorm of every q and k head over head_dim, before RoPE.
-        if (lw.q_norm) {
-          for (int h = 0; h < c.n_heads; ++h) {
-            float* qh = q + h * c.head_dim;
-            RmsNorm(qh, qh, lw.q_norm, c.head_dim, c.norm_eps);
+    {
+      ProfileScope scope("attn_norm", "norm", li);
+      for (size_t r = 0; r < n; ++r) RmsNorm(&xb_[r * dim], x + r * dim, lw.attn_norm, dim, c.norm_eps);
+    }
+    matmul("matmul.wq", q_.data(), q_dim, lw.wq, xb_.data());
+    matmul("matmul.wk", k_.data(), kv_dim, lw.wk, xb_.data());
+    matmul("matmul.wv", v_.data(), kv_dim, lw.wv, xb_.data());
+    {
+      ProfileScope scope("rope_kv_store", "attention", li);
+      for (size_t ci = 0; ci < chunks.size(); ++ci) {
+        const SeqChunk& ch = chunks[ci];
+        for (size_t i = 0; i < ch.n_tokens; ++i) {
+          const size_t r = row_of_chunk[ci] + i, pos = ch.pos + i;
+          float* q = &q_[r * q_dim];
+          float* k = &k_[r * kv_dim];
+          float* v = &v_[r * kv_dim];
+          if (lw.bq) {
+            Add(q, lw.bq, q_dim);
+            Add(k, lw.bk, kv_dim);
+            Add(v, lw.bv, kv_dim);
           }
-          for (int h = 0; h < c.n_kv_heads; ++h) {
-            float* kh = k + h * c.head_dim;
-            RmsNorm(kh, kh, lw.k_norm, c.head_dim, c.norm_eps);
+          // Qwen3: RMSNorm of every q and k head over head_dim, before RoPE.
+          if (lw.q_norm) {
+            for (int h = 0; h < c.n_heads; ++h) {
+              float* qh = q + h * c.head_dim;
+              RmsNorm(qh, qh, lw.q_norm, c.head_dim, c.norm_eps);
+            }
+            for (int h = 0; h < c.n_kv_heads; ++h) {
+              float* kh = k + h * c.head_dim;
+              RmsNorm(kh, kh, lw.k_norm, c.head_dim, c.norm_eps);
+            }
           }
+          // RoPE on q and k at this token's position.
+          const float* cos_t = RopeAngles(pos, true);
+          const float* sin_t = RopeAngles(pos, false);
+          Rope(q, c.n_heads, c.head_dim, cos_t, sin_t, c.rope_style);
+          Rope(k, c.n_kv_heads, c.head_dim, cos_t, sin_t, c.rope_style);
+          // Store k, v into the sequence's page for this position.
+          float* page = ch.kv.pages[pos / page_size];
+          std::copy(k, k + kv_dim, page + layout.k_offset(l, pos % page_size));
+          std::copy(v, v + kv_dim, page + layout.v_offset(l, pos % page_size));
         }
-        // RoPE on q and k at this token's position.
-        const float* cos_t = RopeAngles(pos, true);
-        const float* sin_t = RopeAngles(pos, false);
-        Rope(q, c.n_heads, c.head_dim, cos_t, sin_t, c.rope_style);
-        Rope(k, c.n_kv_heads, c.head_dim, cos_t, sin_t, c.rope_style);
-        // Store k, v into the sequence's page for this position.
-        float* page = ch.kv.pages[pos / page_size];
-        std::copy(k, k + kv_dim, page + layout.k_offset(l, pos % page_size));
-        std::copy(v, v + kv_dim, page + layout.v_offset(l, pos % page_size));
       }
     }
     // att = softmax(q·K^T / sqrt(head_dim))·V, causal, per head (GQA).
-    Attention(chunks, layout, l, row_of_chunk);
+    {
+      ProfileScope scope("attention", "attention", li, static_cast<int64_t>(n));
+      Attention(chunks, layout, l, row_of_chunk);
+    }
     // x += att·Wo.
-    MatMul(xb_.data(), dim, lw.wo, att_.data(), n, pool_);
-    for (size_t r = 0; r < n; ++r) Add(x + r * dim, &xb_[r * dim], dim);
-
-    // FFN block: x += W2·(silu(W1·xb) * W3·xb), xb = rmsnorm(x).
-    for (size_t r = 0; r < n; ++r) RmsNorm(&xb_[r * dim], x + r * dim, lw.ffn_norm, dim, c.norm_eps);
-    MatMul(h1_.data(), hidden, lw.w1, xb_.data(), n, pool_);
-    MatMul(h3_.data(), hidden, lw.w3, xb_.data(), n, pool_);
-    SwiGlu(h1_.data(), h1_.data(), h3_.data(), n * hidden);
-    MatMul(xb_.data(), dim, lw.w2, h1_.data(), n, pool_);
+    matmul("matmul.wo", xb_.data(), dim, lw.wo, att_.data());
+    {
+      // FFN block: x += W2·(silu(W1·xb) * W3·xb), xb = rmsnorm(x).
+      ProfileScope scope("ffn_norm", "norm", li);
+      for (size_t r = 0; r < n; ++r) Add(x + r * dim, &xb_[r * dim], dim);
+      for (size_t r = 0; r < n; ++r) RmsNorm(&xb_[r * dim], x + r * dim, lw.ffn_norm, dim, c.norm_eps);
+    }
+    matmul("matmul.w1", h1_.data(), hidden, lw.w1, xb_.data());
+    matmul("matmul.w3", h3_.data(), hidden, lw.w3, xb_.data());
+    {
+      ProfileScope scope("swiglu", "other", li);
+      SwiGlu(h1_.data(), h1_.data(), h3_.data(), n * hidden);
+    }
+    matmul("matmul.w2", xb_.data(), dim, lw.w2, h1_.data());
     for (size_t r = 0; r < n; ++r) Add(x + r * dim, &xb_[r * dim], dim);
   }
 
   // Final norm and classifier, only for the rows whose logits are wanted;
   // all chunks' rows share one product with the (large) output matrix.
+  ProfileScope output_scope("output", "matmul", -1);
   size_t n_out = 0;
   for (size_t ci = 0; ci < chunks.size(); ++ci) {
     const SeqChunk& ch = chunks[ci];
