@@ -26,6 +26,7 @@
 
 #include "base/check.h"
 #include "base/half.h"
+#include "kernels/gemm_int8.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_affine.h"
 
@@ -715,6 +716,7 @@ void MatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
   if (IsMlxAffine(w.type)) return AffineMatMul(out, out_stride, w, x, n_batch, pool);
   RLM_CHECK(out_stride >= w.rows);
   if (w.rows == 0 || n_batch == 0) return;
+  if (n_batch >= kGemmInt8MinBatch && GemmInt8(out, out_stride, w, x, n_batch, pool)) return;
   HWY_DYNAMIC_DISPATCH(MatMulImpl)(out, out_stride, w, x, n_batch, pool);
 }
 

@@ -133,6 +133,20 @@ TEST_P(MatMulTest, KQuantTiles) {
   }
 }
 
+// Batches large enough for GemmInt8 (x86 AVX2+; elsewhere MatMul's own
+// kernels): every tail of its 3-row batch tiles, panel tails (rows not a
+// multiple of 8) and single-panel blocks (rows <= 8), threaded and not.
+TEST_P(MatMulTest, GemmBatchShapes) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ4_K, DType::kQ5_K,
+                     DType::kQ6_K}) {
+    for (size_t rows : {size_t{5}, size_t{16}, size_t{37}}) {
+      for (size_t n_batch : {8, 10, 11}) {
+        for (size_t threads : {1, 3}) CheckMatMul(type, rows, 512, n_batch, threads);
+      }
+    }
+  }
+}
+
 TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {
   for (DType type : kAllTypes) {
     for (size_t cols : TestCols(type)) {
@@ -165,6 +179,13 @@ TEST_P(MatMulTest, Q6KExtremes) {
   MatMul(&got, 1, w, x.data(), 1, nullptr);
   scalar::MatMul(&want, 1, w, x.data(), 1);
   EXPECT_NEAR(got, want, 1e-5 * std::fabs(want) + 1e-5);
+  // The same through the batched kernel.
+  constexpr size_t kBatch = 9;
+  std::vector<float> xs;
+  for (size_t i = 0; i < kBatch; ++i) xs.insert(xs.end(), x.begin(), x.end());
+  std::vector<float> outs(kBatch);
+  MatMul(outs.data(), 1, w, xs.data(), kBatch, nullptr);
+  for (float o : outs) EXPECT_NEAR(o, want, 1e-5 * std::fabs(want) + 1e-5);
 }
 
 // Quantized weights at the extremes of their ranges (q = -128 for Q8_0 is
@@ -187,6 +208,13 @@ TEST_P(MatMulTest, QuantizedExtremes) {
     MatMul(&got, 1, w, x.data(), 1, nullptr);
     scalar::MatMul(&want, 1, w, x.data(), 1);
     EXPECT_FLOAT_EQ(got, want) << DTypeName(w.type);
+    // The same through the batched kernel.
+    constexpr size_t kBatch = 8;
+    std::vector<float> xs;
+    for (size_t i = 0; i < kBatch; ++i) xs.insert(xs.end(), x.begin(), x.end());
+    std::vector<float> outs(kBatch);
+    MatMul(outs.data(), 1, w, xs.data(), kBatch, nullptr);
+    for (float o : outs) EXPECT_FLOAT_EQ(o, want) << DTypeName(w.type) << " batched";
   }
 }
 

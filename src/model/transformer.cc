@@ -5,6 +5,7 @@
 
 #include "base/check.h"
 #include "base/profiler.h"
+#include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 
@@ -56,52 +57,68 @@ void Transformer::EnsureScratch(size_t n, size_t max_ctx) {
   grow(h1_, n * c.hidden_dim);
   grow(h3_, n * c.hidden_dim);
   const size_t threads = pool_ ? pool_->size() : 1;
-  grow(scores_, threads * max_ctx);
+  grow(attn_scratch_, threads * AttentionScratchFloats(max_ctx, c.head_dim));
+  if (kv_ptrs_.size() < threads * 2 * max_ctx) kv_ptrs_.resize(threads * 2 * max_ctx);
 }
 
-// Causal attention of every token of every chunk, parallel over
-// (token, head). Reads K/V of this layer from the chunk's pages (which
-// already hold the chunk's own new positions).
+// Causal attention of every token of every chunk. The query vectors that
+// read the same keys (one chunk, one KV head: its GQA group's heads at each
+// of the chunk's positions) are cut into tiles of AttentionTileWidth(); the
+// tiles run in parallel. Reads K/V of this layer from the chunk's pages
+// (which already hold the chunk's own new positions).
 void Transformer::Attention(std::span<const SeqChunk> chunks, const KvLayout& layout,
                             size_t layer, const std::vector<size_t>& row_of_chunk) {
   const ModelConfig& c = model_.config();
-  const size_t n_heads = c.n_heads, head_dim = c.head_dim, q_dim = c.q_dim();
-  const size_t group = c.n_heads / c.n_kv_heads;
-  const size_t total_rows = row_of_chunk.back();
-  const size_t max_ctx = scores_.size() / (pool_ ? pool_->size() : 1);
+  const size_t head_dim = c.head_dim, q_dim = c.q_dim();
+  const size_t n_kv = c.n_kv_heads, group = c.n_heads / c.n_kv_heads;
+  const size_t width = AttentionTileWidth();
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const size_t threads = pool_ ? pool_->size() : 1;
+  const size_t scratch_floats = attn_scratch_.size() / threads;
+  const size_t max_ctx = kv_ptrs_.size() / (2 * threads);
+
+  struct Task {
+    size_t chunk, kv_head, first;  // first query: index into (row, head in group)
+  };
+  std::vector<Task> tasks;
+  for (size_t ci = 0; ci < chunks.size(); ++ci) {
+    const size_t n_queries = chunks[ci].n_tokens * group;
+    for (size_t kvh = 0; kvh < n_kv; ++kvh) {
+      for (size_t j = 0; j < n_queries; j += width) tasks.push_back(Task{ci, kvh, j});
+    }
+  }
 
   auto work = [&](size_t begin, size_t end, size_t thread) {
-    float* scores = scores_.data() + thread * max_ctx;
-    size_t ci = 0;
-    for (size_t task = begin; task < end; ++task) {
-      const size_t row = task / n_heads, h = task % n_heads;
-      while (row >= row_of_chunk[ci + 1]) ++ci;
-      const SeqChunk& ch = chunks[ci];
-      const size_t pos = ch.pos + (row - row_of_chunk[ci]);
-      const size_t n_ctx = pos + 1;
-      const size_t kv_off = (h / group) * head_dim;
-      const float* q = q_.data() + row * q_dim + h * head_dim;
-      for (size_t t = 0; t < n_ctx; ++t) {
-        const float* page = ch.kv.pages[t / layout.page_size];
-        const float* k = page + layout.k_offset(layer, t % layout.page_size) + kv_off;
-        scores[t] = Dot(q, k, head_dim) * scale;
+    float* scratch = attn_scratch_.data() + thread * scratch_floats;
+    const float** keys = kv_ptrs_.data() + thread * 2 * max_ctx;
+    const float** values = keys + max_ctx;
+    AttentionQuery queries[64];
+    for (size_t ti = begin; ti < end; ++ti) {
+      const Task& task = tasks[ti];
+      const SeqChunk& ch = chunks[task.chunk];
+      const size_t n = std::min(width, ch.n_tokens * group - task.first);
+      size_t n_ctx_max = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const size_t j = task.first + i, t = j / group;
+        const size_t h = task.kv_head * group + j % group;
+        const size_t row = row_of_chunk[task.chunk] + t;
+        queries[i] = AttentionQuery{q_.data() + row * q_dim + h * head_dim,
+                                    att_.data() + row * q_dim + h * head_dim, ch.pos + t + 1};
+        n_ctx_max = std::max(n_ctx_max, ch.pos + t + 1);
       }
-      Softmax(scores, n_ctx);
-      float* out = att_.data() + row * q_dim + h * head_dim;
-      std::fill(out, out + head_dim, 0.0f);
-      for (size_t t = 0; t < n_ctx; ++t) {
+      const size_t kv_off = task.kv_head * head_dim;
+      for (size_t t = 0; t < n_ctx_max; ++t) {
         const float* page = ch.kv.pages[t / layout.page_size];
-        const float* v = page + layout.v_offset(layer, t % layout.page_size) + kv_off;
-        Axpy(out, scores[t], v, head_dim);
+        keys[t] = page + layout.k_offset(layer, t % layout.page_size) + kv_off;
+        values[t] = page + layout.v_offset(layer, t % layout.page_size) + kv_off;
       }
+      AttendTile(queries, n, keys, values, head_dim, scale, scratch);
     }
   };
-  const size_t n_tasks = total_rows * n_heads;
   if (pool_) {
-    pool_->ParallelFor(n_tasks, 1, work);
+    pool_->ParallelFor(tasks.size(), 1, work);
   } else {
-    work(0, n_tasks, 0);
+    work(0, tasks.size(), 0);
   }
 }
 

@@ -57,7 +57,8 @@ class Transformer {
   size_t rope_positions_ = 0;
   // Scratch, [n_tokens][...].
   std::vector<float> x_, xb_, q_, k_, v_, att_, h1_, h3_;
-  std::vector<float> scores_;         // [threads][max_ctx]
+  std::vector<float> attn_scratch_;   // [threads][AttentionScratchFloats]
+  std::vector<const float*> kv_ptrs_; // [threads][K, V][max_ctx]
   std::vector<float> logits_;         // [rows][vocab] when several chunks
 };
 

@@ -1,0 +1,472 @@
+// GemmInt8: quantized weights x int8 activations, for many batch rows.
+//
+// Why a second kernel: MatMul's row-by-row tile (matmul.cc) converts every
+// 32-weight group's integer dot product to f32 and scales it, per weight
+// row and per batch row: about six instructions per 32 multiply-adds. This
+// one repacks the weights so that one 256-bit vector holds 4 consecutive
+// weights of 8 rows, against 4 activations of one batch row broadcast to
+// all lanes. vpmaddubsw then yields partial sums of 8 rows at once, sums
+// stay in int16 lanes across the group where the weights' range allows
+// (Q4: all 8 steps of a 32-group), one vpmaddwd widens them to int32, and
+// the f32 scaling happens once per group per 8 rows.
+//
+// Layout (a "panel" = 8 weight rows, repacked once per call, per thread):
+//   q[g][s][r*4 + k]  u8 (i8 for Q8_0): weight 4s+k of group g of row r
+//   a[g][r]           f32: the group's scale (Q6_K: d)
+//   off[g][h][r]      f32: the group's offset for half h (16 weights):
+//                     w = a * q + off (Q4_0: -8d; Q4_1: m; K-quants: -dmin*mn;
+//                     Q6_K: -32 * d * sc_h); Q8_0: 0
+//   ls[g][h][16]      i16: Q6_K's per-16 scales for vpmaddwd (row r in lanes
+//                     2r, 2r+1); 1 for the other types
+// x rows are rounded to int8 per 32-group exactly as MatMul does (dx =
+// amax/127, nearest-even), with the group sums dx*sum(q) per half group for
+// the offsets. Weights are unsigned (u8 x i8 in vpmaddubsw), except Q8_0,
+// which uses the sign trick |w| x sign(w)*x and widens every step.
+//
+// Work split: threads take ranges of 16-row blocks (two panels); a block is
+// repacked into the thread's scratch (L1/L2-sized: 2 x 256 bytes per
+// group) and then swept over all batch rows in tiles of 16 rows x 3 batch
+// rows, so each weight byte is read from memory once per call.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "base/check.h"
+#include "base/half.h"
+#include "kernels/gemm_int8.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/gemm_int8.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace radixlm {
+namespace HWY_NAMESPACE {
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+
+constexpr size_t kPanelRows = 8;
+constexpr size_t kBlockPanels = 2;  // panels per thread work item (16 rows)
+constexpr size_t kTileBatch = 3;    // batch rows per register tile
+
+HWY_INLINE __m256i Load256(const void* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+HWY_INLINE float Half(uint16_t h) { return _cvtsh_ss(h); }
+
+// 16 nibbles -> 32 bytes: low nibbles (weights 0..15), then high (16..31).
+HWY_INLINE __m256i Nibbles(const uint8_t* qs) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i m = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+}
+
+// 6-bit scale and min of group j (< 8) of a Q4_K/Q5_K super-block.
+HWY_INLINE void ScaleMinK4(size_t j, const uint8_t* s, int* sc, int* mn) {
+  if (j < 4) {
+    *sc = s[j] & 63;
+    *mn = s[j + 4] & 63;
+  } else {
+    *sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    *mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+// One 32-weight group of one row, as the kernel wants it.
+struct GroupCode {
+  __m256i q;        // 32 weights, u8 (i8 for signed types)
+  float a;          // scale
+  float off[2];     // offset per half group
+  int16_t ls[2];    // vpmaddwd multiplier per half group
+};
+
+// A type: kSigned (i8 weights, sign trick), kAccSteps (vpmaddubsw steps
+// summed in int16 before vpmaddwd: 2 * steps * qmax * 127 <= 32767),
+// kHalves (offsets/multipliers differ between the two 16-weight halves),
+// Decode(row, g) -> GroupCode.
+struct Q8_0G {
+  using Block = BlockQ8_0;
+  static constexpr bool kSigned = true, kHalves = false;
+  static constexpr size_t kAccSteps = 1, kGroupsPerBlock = 1;
+  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
+    return GroupCode{Load256(row[g].qs), Half(row[g].d), {0.0f, 0.0f}, {1, 1}};
+  }
+};
+
+struct Q4_0G {
+  using Block = BlockQ4_0;
+  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr size_t kAccSteps = 8, kGroupsPerBlock = 1;
+  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
+    const float d = Half(row[g].d);
+    return GroupCode{Nibbles(row[g].qs), d, {-8.0f * d, -8.0f * d}, {1, 1}};
+  }
+};
+
+struct Q4_1G {
+  using Block = BlockQ4_1;
+  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr size_t kAccSteps = 8, kGroupsPerBlock = 1;
+  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
+    const float m = Half(row[g].m);
+    return GroupCode{Nibbles(row[g].qs), Half(row[g].d), {m, m}, {1, 1}};
+  }
+};
+
+struct Q4_KG {
+  using Block = BlockQ4_K;
+  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr size_t kAccSteps = 8, kGroupsPerBlock = 8;
+  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    const size_t t = g % 8;
+    int sc, mn;
+    ScaleMinK4(t, b.scales, &sc, &mn);
+    __m256i v = Load256(b.qs + 32 * (t / 2));
+    if (t & 1) v = _mm256_srli_epi16(v, 4);
+    const float off = -Half(b.dmin) * static_cast<float>(mn);
+    return GroupCode{_mm256_and_si256(v, _mm256_set1_epi8(0x0F)),
+                     Half(b.d) * static_cast<float>(sc), {off, off}, {1, 1}};
+  }
+};
+
+struct Q5_KG {
+  using Block = BlockQ5_K;
+  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr size_t kAccSteps = 4, kGroupsPerBlock = 8;
+  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    const size_t t = g % 8;
+    int sc, mn;
+    ScaleMinK4(t, b.scales, &sc, &mn);
+    __m256i v = Load256(b.qs + 32 * (t / 2));
+    if (t & 1) v = _mm256_srli_epi16(v, 4);
+    v = _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+    const __m256i bit = _mm256_set1_epi8(static_cast<char>(1u << t));
+    const __m256i hi = _mm256_cmpeq_epi8(_mm256_and_si256(Load256(b.qh), bit), bit);
+    v = _mm256_or_si256(v, _mm256_and_si256(hi, _mm256_set1_epi8(16)));
+    const float off = -Half(b.dmin) * static_cast<float>(mn);
+    return GroupCode{v, Half(b.d) * static_cast<float>(sc), {off, off}, {1, 1}};
+  }
+};
+
+// Group t of a Q6_K super-block: half h = t/4, u = t%4; q6 in [0, 63],
+// w = d * sc * (q6 - 32) with one int8 sc per 16 weights.
+struct Q6_KG {
+  using Block = BlockQ6_K;
+  static constexpr bool kSigned = false, kHalves = true;
+  static constexpr size_t kAccSteps = 2, kGroupsPerBlock = 8;
+  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
+    const Block& b = row[g / 8];
+    const size_t t = g % 8, h = t / 4, u = t % 4;
+    __m256i lo = Load256(b.ql + 64 * h + 32 * (u & 1));
+    if (u >= 2) lo = _mm256_srli_epi16(lo, 4);
+    lo = _mm256_and_si256(lo, _mm256_set1_epi8(0x0F));
+    __m256i hi = _mm256_srl_epi16(Load256(b.qh + 32 * h), _mm_cvtsi32_si128(static_cast<int>(2 * u)));
+    hi = _mm256_slli_epi16(_mm256_and_si256(hi, _mm256_set1_epi8(3)), 4);
+    const int8_t* sc = b.scales + 8 * h + 2 * u;
+    const float d = Half(b.d);
+    return GroupCode{_mm256_or_si256(lo, hi), d,
+                     {-32.0f * d * sc[0], -32.0f * d * sc[1]},
+                     {static_cast<int16_t>(sc[0]), static_cast<int16_t>(sc[1])}};
+  }
+};
+
+// A panel's repacked groups (pointers into a thread's scratch).
+struct Panel {
+  const uint8_t* q;    // [groups][8][32]
+  const float* a;      // [groups][8]
+  const float* off;    // [groups][2][8]
+  const int16_t* ls;   // [groups][2][16]
+  size_t rows;         // valid rows (<= 8)
+};
+
+struct PanelScratch {
+  std::vector<uint8_t> q;
+  std::vector<float> a, off;
+  std::vector<int16_t> ls;
+};
+
+// Transposes 8 rows of 8 dwords: out[s] holds dword s of rows 0..7.
+HWY_INLINE void Transpose8x8(const __m256i in[8], __m256i out[8]) {
+  __m256i t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_epi32(in[2 * i], in[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_epi32(in[2 * i], in[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i) {
+    u[4 * i + 0] = _mm256_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 1] = _mm256_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+    u[4 * i + 2] = _mm256_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    u[4 * i + 3] = _mm256_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int s = 0; s < 4; ++s) {
+    out[s] = _mm256_permute2x128_si256(u[s], u[s + 4], 0x20);
+    out[s + 4] = _mm256_permute2x128_si256(u[s], u[s + 4], 0x31);
+  }
+}
+
+// Repacks rows [r0, r0 + n) (n <= 8) of w into a panel.
+template <class T>
+HWY_NOINLINE Panel PackPanel(const TensorView& w, size_t r0, size_t n, PanelScratch* s) {
+  using Block = typename T::Block;
+  const size_t groups = w.cols / 32;
+  s->q.resize(groups * 256);
+  s->a.resize(groups * 8);
+  s->off.resize(groups * 16);
+  s->ls.resize(groups * 32);
+  const Block* rows[kPanelRows];
+  for (size_t r = 0; r < kPanelRows; ++r) rows[r] = static_cast<const Block*>(w.row(r0 + (r < n ? r : 0)));
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i in[8], out[8];
+    for (size_t r = 0; r < kPanelRows; ++r) {
+      GroupCode c = T::Decode(rows[r], g);
+      if (r >= n) c = GroupCode{_mm256_setzero_si256(), 0.0f, {0.0f, 0.0f}, {0, 0}};
+      in[r] = c.q;
+      s->a[g * 8 + r] = c.a;
+      s->off[g * 16 + r] = c.off[0];
+      s->off[g * 16 + 8 + r] = c.off[1];
+      for (int h = 0; h < 2; ++h) {
+        s->ls[g * 32 + 16 * h + 2 * r] = c.ls[h];
+        s->ls[g * 32 + 16 * h + 2 * r + 1] = c.ls[h];
+      }
+    }
+    Transpose8x8(in, out);
+    for (int k = 0; k < 8; ++k) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(s->q.data() + g * 256 + k * 32), out[k]);
+    }
+  }
+  return Panel{s->q.data(), s->a.data(), s->off.data(), s->ls.data(), n};
+}
+
+// x rounded to int8 per 32-group: q [n][cols], d [n][groups] = amax/127,
+// hs [n][groups][2] = d * sum of q over each half group.
+struct XQuant {
+  const int8_t* q;
+  const float* d;
+  const float* hs;
+  size_t cols;
+};
+
+HWY_INLINE float HMax(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+HWY_INLINE int HSum32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+  return _mm_cvtsi128_si32(s);
+}
+
+HWY_NOINLINE void QuantizeRow(const float* x, size_t cols, int8_t* q, float* d, float* hs) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (size_t g = 0; g < cols / 32; ++g) {
+    const float* xg = x + g * 32;
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; ++i) {
+      v[i] = _mm256_loadu_ps(xg + 8 * i);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[i]));
+    }
+    const float dx = HMax(amax) / 127.0f;
+    const __m256 id = _mm256_set1_ps(dx != 0.0f ? 1.0f / dx : 0.0f);
+    __m256i qi[4];
+    for (int i = 0; i < 4; ++i) qi[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], id));  // nearest-even
+    d[g] = dx;
+    hs[2 * g] = dx * static_cast<float>(HSum32(_mm256_add_epi32(qi[0], qi[1])));
+    hs[2 * g + 1] = dx * static_cast<float>(HSum32(_mm256_add_epi32(qi[2], qi[3])));
+    // i32 -> i16 -> i8 with packs (lane-interleaving), then restore order.
+    const __m256i p16a = _mm256_packs_epi32(qi[0], qi[1]);
+    const __m256i p16b = _mm256_packs_epi32(qi[2], qi[3]);
+    __m256i p8 = _mm256_packs_epi16(p16a, p16b);
+    p8 = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + g * 32), p8);
+  }
+}
+
+// out rows [b0, b0 + kB) x panels' rows: kP panels x kB batch rows.
+template <class T, size_t kP, size_t kB>
+HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out,
+                     size_t out_stride, size_t r0) {
+  const size_t groups = x.cols / 32;
+  const int8_t* xr[kB];
+  for (size_t j = 0; j < kB; ++j) xr[j] = x.q + (b0 + j) * x.cols;
+  __m256 accf[kP][kB];
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) accf[p][j] = _mm256_setzero_ps();
+  }
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i acc32[kP][kB], acc16[kP][kB];
+    for (size_t p = 0; p < kP; ++p) {
+      for (size_t j = 0; j < kB; ++j) {
+        acc32[p][j] = _mm256_setzero_si256();
+        acc16[p][j] = _mm256_setzero_si256();
+      }
+    }
+    HWY_UNROLL(8)
+    for (size_t s = 0; s < 8; ++s) {
+      __m256i wv[kP], wa[kP];
+      for (size_t p = 0; p < kP; ++p) {
+        wv[p] = Load256(panels[p].q + g * 256 + s * 32);
+        wa[p] = T::kSigned ? _mm256_abs_epi8(wv[p]) : wv[p];
+      }
+      for (size_t j = 0; j < kB; ++j) {
+        int32_t x4;
+        std::memcpy(&x4, xr[j] + g * 32 + 4 * s, 4);
+        const __m256i xb = _mm256_set1_epi32(x4);
+        for (size_t p = 0; p < kP; ++p) {
+          const __m256i xv = T::kSigned ? _mm256_sign_epi8(xb, wv[p]) : xb;
+          const __m256i m = _mm256_maddubs_epi16(wa[p], xv);
+          if constexpr (T::kAccSteps == 1) {
+            acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(m, ones));
+          } else {
+            acc16[p][j] = _mm256_add_epi16(acc16[p][j], m);
+          }
+        }
+      }
+      if constexpr (T::kAccSteps > 1) {
+        if ((s + 1) % T::kAccSteps == 0) {
+          for (size_t p = 0; p < kP; ++p) {
+            const __m256i mul = T::kHalves ? Load256(panels[p].ls + g * 32 + 16 * (s / 4)) : ones;
+            for (size_t j = 0; j < kB; ++j) {
+              acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(acc16[p][j], mul));
+              acc16[p][j] = _mm256_setzero_si256();
+            }
+          }
+        }
+      }
+    }
+    for (size_t p = 0; p < kP; ++p) {
+      const __m256 a = _mm256_loadu_ps(panels[p].a + g * 8);
+      const __m256 off0 = _mm256_loadu_ps(panels[p].off + g * 16);
+      const __m256 off1 = _mm256_loadu_ps(panels[p].off + g * 16 + 8);
+      for (size_t j = 0; j < kB; ++j) {
+        const size_t b = b0 + j;
+        const __m256 scale = _mm256_mul_ps(a, _mm256_broadcast_ss(x.d + b * groups + g));
+        accf[p][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc32[p][j]), scale, accf[p][j]);
+        const float* hs = x.hs + (b * groups + g) * 2;
+        if constexpr (T::kHalves) {
+          accf[p][j] = _mm256_fmadd_ps(off0, _mm256_broadcast_ss(hs), accf[p][j]);
+          accf[p][j] = _mm256_fmadd_ps(off1, _mm256_broadcast_ss(hs + 1), accf[p][j]);
+        } else if constexpr (!T::kSigned) {
+          accf[p][j] = _mm256_fmadd_ps(off0, _mm256_set1_ps(hs[0] + hs[1]), accf[p][j]);
+        }
+      }
+    }
+  }
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) {
+      float* o = out + (b0 + j) * out_stride + r0 + p * kPanelRows;
+      if (panels[p].rows == kPanelRows) {
+        _mm256_storeu_ps(o, accf[p][j]);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, accf[p][j]);
+        for (size_t r = 0; r < panels[p].rows; ++r) o[r] = tmp[r];
+      }
+    }
+  }
+}
+
+template <class T, size_t kP>
+HWY_NOINLINE void SweepBatch(const Panel* panels, const XQuant& x, size_t n_batch, float* out,
+                             size_t out_stride, size_t r0) {
+  size_t b0 = 0;
+  for (; b0 + kTileBatch <= n_batch; b0 += kTileBatch) {
+    Tile<T, kP, kTileBatch>(panels, x, b0, out, out_stride, r0);
+  }
+  for (; b0 < n_batch; ++b0) Tile<T, kP, 1>(panels, x, b0, out, out_stride, r0);
+}
+
+template <class T>
+void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
+          ThreadPool* pool) {
+  const size_t cols = w.cols, groups = cols / 32;
+  thread_local std::vector<int8_t> xq;
+  thread_local std::vector<float> xd, xhs;
+  xq.resize(n_batch * cols);
+  xd.resize(n_batch * groups);
+  xhs.resize(n_batch * groups * 2);
+  int8_t* q = xq.data();
+  float* d = xd.data();
+  float* hs = xhs.data();
+  auto quantize = [&](size_t begin, size_t end, size_t) HWY_ATTR {
+    for (size_t b = begin; b < end; ++b) {
+      QuantizeRow(x + b * cols, cols, q + b * cols, d + b * groups, hs + b * groups * 2);
+    }
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(n_batch, 1, quantize);
+  } else {
+    quantize(0, n_batch, 0);
+  }
+  const XQuant xv{q, d, hs, cols};
+
+  const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
+  auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
+    thread_local PanelScratch scratch[kBlockPanels];
+    for (size_t p0 = begin; p0 < end; p0 += kBlockPanels) {
+      const size_t np = std::min(kBlockPanels, end - p0);
+      Panel panels[kBlockPanels];
+      for (size_t i = 0; i < np; ++i) {
+        const size_t r = (p0 + i) * kPanelRows;
+        panels[i] = PackPanel<T>(w, r, std::min(kPanelRows, w.rows - r), &scratch[i]);
+      }
+      if (np == 2) {
+        SweepBatch<T, 2>(panels, xv, n_batch, out, out_stride, p0 * kPanelRows);
+      } else {
+        SweepBatch<T, 1>(panels, xv, n_batch, out, out_stride, p0 * kPanelRows);
+      }
+    }
+  };
+  if (pool != nullptr && n_panels > kBlockPanels) {
+    pool->ParallelFor(n_panels, kBlockPanels, work);
+  } else {
+    work(0, n_panels, 0);
+  }
+}
+
+bool GemmInt8Impl(float* out, size_t out_stride, const TensorView& w, const float* x,
+                  size_t n_batch, ThreadPool* pool) {
+  switch (w.type) {
+    case DType::kQ8_0: Gemm<Q8_0G>(out, out_stride, w, x, n_batch, pool); return true;
+    case DType::kQ4_0: Gemm<Q4_0G>(out, out_stride, w, x, n_batch, pool); return true;
+    case DType::kQ4_1: Gemm<Q4_1G>(out, out_stride, w, x, n_batch, pool); return true;
+    case DType::kQ4_K: Gemm<Q4_KG>(out, out_stride, w, x, n_batch, pool); return true;
+    case DType::kQ5_K: Gemm<Q5_KG>(out, out_stride, w, x, n_batch, pool); return true;
+    case DType::kQ6_K: Gemm<Q6_KG>(out, out_stride, w, x, n_batch, pool); return true;
+    default: return false;
+  }
+}
+
+#else  // no AVX2: MatMul's own kernels serve every batch size
+
+bool GemmInt8Impl(float*, size_t, const TensorView&, const float*, size_t, ThreadPool*) {
+  return false;
+}
+
+#endif
+
+}  // namespace HWY_NAMESPACE
+}  // namespace radixlm
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace radixlm {
+
+HWY_EXPORT(GemmInt8Impl);
+
+bool GemmInt8(float* out, size_t out_stride, const TensorView& w, const float* x,
+              size_t n_batch, ThreadPool* pool) {
+  if (w.rows == 0 || n_batch == 0 || w.cols % DTypeBlockSize(w.type) != 0) return false;
+  return HWY_DYNAMIC_DISPATCH(GemmInt8Impl)(out, out_stride, w, x, n_batch, pool);
+}
+
+}  // namespace radixlm
+#endif  // HWY_ONCE

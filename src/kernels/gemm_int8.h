@@ -1,0 +1,27 @@
+// GemmInt8: the matrix-matrix product for prefill and batched decode over
+// quantized weights (q8_0, q4_0, q4_1, q4_K, q5_K, q6_K), on x86 with AVX2
+// or better. Used by MatMul when a call has enough batch rows to amortize
+// repacking the weights; see gemm_int8.cc for the layout and the kernel.
+#ifndef RADIXLM_KERNELS_GEMM_INT8_H_
+#define RADIXLM_KERNELS_GEMM_INT8_H_
+
+#include <cstddef>
+
+#include "base/thread_pool.h"
+#include "kernels/tensor_view.h"
+
+namespace radixlm {
+
+// Batch rows from which MatMul takes GemmInt8.
+constexpr size_t kGemmInt8MinBatch = 8;
+
+// out[b][r] = sum_c w[r][c] * x[b][c], with x rounded to int8 per 32-group
+// as MatMul's quantized path does. Returns false, computing nothing, when
+// this CPU or w.type has no such kernel; the caller then uses MatMul's own
+// kernels. Same contract as MatMul otherwise.
+bool GemmInt8(float* out, size_t out_stride, const TensorView& w, const float* x,
+              size_t n_batch, ThreadPool* pool);
+
+}  // namespace radixlm
+
+#endif  // RADIXLM_KERNELS_GEMM_INT8_H_
