@@ -8,7 +8,10 @@
 # gguf safetensors llama2c capi. New corpus entries go to fuzz/corpus-run/<target>/
 # (ignored by git), crash reproducers to fuzz/corpus-run/artifacts/<target>/.
 # Exits non-zero if any target crashes, leaks, times out or runs out of
-# memory. Environment: BUILD_DIR (default build-fuzz), JOBS (default 2).
+# memory, and names the failing targets on the last line.
+# Environment: BUILD_DIR (default build-fuzz), JOBS (default 2), FUZZ_SEED
+# (default 1: the same inputs on every run, so CI is deterministic and a
+# finding reproduces; set FUZZ_SEED=0 for a fresh random exploration).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,17 +26,27 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DRADIXLM_FUZZ=ON \
   -DRADIXLM_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$jobs" --target "${targets[@]/%/_fuzzer}"
 
-status=0
+failed=()
 for t in "${targets[@]}"; do
   work="$root/fuzz/corpus-run/$t"
   artifacts="$root/fuzz/corpus-run/artifacts/$t"
   mkdir -p "$work" "$artifacts" "$root/fuzz/corpus/$t"
   echo "== $t: ${seconds}s"
-  if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -print_funcs=0 -artifact_prefix="$artifacts/" \
-      "$work" "$root/fuzz/corpus/$t"; then
-    echo "!! $t: failure; reproducers in $artifacts" >&2
-    status=1
+  log="$root/fuzz/corpus-run/$t.log"
+  # The full libFuzzer log goes to a file; its summary (or, on failure, its
+  # end, with the sanitizer report) to the terminal.
+  if "$build/fuzz/${t}_fuzzer" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 -print_funcs=0 \
+      -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$t" >"$log" 2>&1; then
+    grep -E '^Done |^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$log" || true
+  else
+    tail -n 60 "$log" >&2
+    echo "!! $t: failure; reproducers in $artifacts, full log in $log" >&2
+    failed+=("$t")
   fi
 done
-exit "$status"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: FAILED: ${failed[*]} (reproducers under fuzz/corpus-run/artifacts/)" | tee /dev/stderr
+  exit 1
+fi
+echo "fuzz: all ${#targets[@]} targets passed"

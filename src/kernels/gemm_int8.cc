@@ -173,6 +173,8 @@ struct Q6_KG {
   }
 };
 
+HWY_INLINE void KeepInRegister(__m256i& v) { asm volatile("" : "+x"(v)); }
+
 // A panel's repacked groups (pointers into a thread's scratch).
 struct Panel {
   const uint8_t* q;    // [groups][8][32]
@@ -328,6 +330,11 @@ HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out
           } else {
             acc16[p][j] = _mm256_add_epi16(acc16[p][j], m);
           }
+          // Keeps the accumulator in its register: without this GCC
+          // reassociates the int16 sums of the unrolled steps into a tree
+          // and spills every partial product.
+          KeepInRegister(acc16[p][j]);
+          KeepInRegister(acc32[p][j]);
         }
       }
       if constexpr (T::kAccSteps > 1) {

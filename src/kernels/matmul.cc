@@ -225,17 +225,20 @@ struct Q8_0W {
 };
 
 // Low nibbles of qs[0..16) are weights 0..15, high nibbles weights 16..31;
-// q = nibble - 8.
+// w = d * (nibble - 8), read as q = nibble (unsigned: no sign trick) with
+// offset -8d.
 struct Q4_0W {
   using Block = BlockQ4_0;
   static constexpr size_t kGroups = 1;
-  static constexpr bool kSigned = true, kLaneScale = false, kOffset = false, kVecDecode = true;
+  static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = true;
   static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
-  static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
+  static HWY_INLINE float Offset(const Block* row, size_t g) {
+    return -8.0f * ScaleToF32(row[g].d);
+  }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     for (size_t k = 0; k < 16; ++k) {
-      q[k] = static_cast<int16_t>((row[g].qs[k] & 0x0F) - 8);
-      q[k + 16] = static_cast<int16_t>((row[g].qs[k] >> 4) - 8);
+      q[k] = static_cast<int16_t>(row[g].qs[k] & 0x0F);
+      q[k + 16] = static_cast<int16_t>(row[g].qs[k] >> 4);
     }
   }
   static HWY_INLINE void DecodeV16(D16 d16, const Block* row, size_t g, V16* wv) {
@@ -243,17 +246,16 @@ struct Q4_0W {
     const hn::Rebind<uint16_t, D16> du16;
     const size_t n = hn::Lanes(d16);
     const V16 mask = hn::Set(d16, 0x0F);
-    const V16 eight = hn::Set(d16, 8);
     HWY_UNROLL(16)
     for (size_t c = 0; c < 16 / n; ++c) {
       const V16 v = hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(du8, row[g].qs + c * n)));
-      wv[c] = hn::Sub(hn::And(v, mask), eight);
-      wv[c + 16 / n] = hn::Sub(hn::ShiftRight<4>(v), eight);
+      wv[c] = hn::And(v, mask);
+      wv[c + 16 / n] = hn::ShiftRight<4>(v);
     }
   }
 #if RLM_X86_INT8
   static HWY_INLINE __m256i Avx2(const Block* row, size_t g, __m256i*) {
-    return _mm256_sub_epi8(ExpandNibbles(row[g].qs), _mm256_set1_epi8(8));
+    return ExpandNibbles(row[g].qs);
   }
 #endif
 };
@@ -651,7 +653,7 @@ HWY_INLINE void DequantizeFloatRow(float* out, const typename Row::T* p, size_t 
   for (; c < cols; ++c) out[c] = Row::At(p + c);
 }
 
-// Q8_0 and Q4_0 (vector decode); the other quantized types dequantize with
+// Q8_0 and Q4_0 (vector decode, w = a * q + off); the other quantized types dequantize with
 // the scalar reference (DequantizeRow reads one embedding row per token).
 template <class T>
 HWY_INLINE void DequantizeBlockRow(float* out, const typename T::Block* p, size_t cols) {
@@ -668,9 +670,11 @@ HWY_INLINE void DequantizeBlockRow(float* out, const typename T::Block* p, size_
     HWY_UNROLL(16)
     for (size_t c = 0; c < 32 / n; ++c) hn::Store(wv[c], d16, q + c * n);
     const auto scale = hn::Set(df, T::Scale(p, blk));
+    // Q4_0: d * nibble - 8d, exact (as d * (nibble - 8)) for f16 d.
+    const auto off = hn::Set(df, T::kOffset ? T::Offset(p, blk) : 0.0f);
     for (size_t c = 0; c < 32; c += nf) {
       const auto qf = hn::ConvertTo(df, hn::PromoteTo(d32f, hn::Load(d16f, q + c)));
-      hn::StoreU(hn::Mul(qf, scale), df, out + blk * 32 + c);
+      hn::StoreU(hn::Add(hn::Mul(qf, scale), off), df, out + blk * 32 + c);
     }
   }
 }
