@@ -5,6 +5,7 @@
 //
 //   kernels_bench --benchmark_filter='/1/' (decode)  or  '/64/' (prefill)
 //   RADIXLM_THREADS=N sets the pool size (default: all online CPUs).
+#include <iterator>
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -27,8 +28,8 @@ ThreadPool* Pool() {
   return pool;
 }
 
-constexpr DType kTypes[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0,
-                            DType::kQ4_0};
+constexpr DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0,
+                            DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
 
 // Args: dtype index, rows, cols, n_batch.
 void BM_MatMul(benchmark::State& state) {
@@ -57,7 +58,7 @@ void Shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"type", "rows", "cols", "batch"});
   const int64_t shapes[][2] = {{2048, 2048}, {5632, 2048}, {2048, 5632}, {32000, 2048}};
   for (int64_t batch : {1, 64}) {
-    for (int64_t t = 0; t < 5; ++t) {
+    for (int64_t t = 0; t < static_cast<int64_t>(std::size(kTypes)); ++t) {
       for (const auto& s : shapes) b->Args({t, s[0], s[1], batch});
     }
   }

@@ -177,7 +177,7 @@ bool Scheduler::Admit(Job* job) {
   }
   job->preempt = false;
   for (;;) {
-    while (running_.size() < options_.max_running) {
+    while (running_.size() < options_.max_running && starving_ == 0) {
       Job* next = PickNextLocked();
       if (next == nullptr) break;
       queue_.remove(next);
@@ -255,16 +255,42 @@ void Scheduler::RunJob(Job* job) {
 // requeued); an older one asks the youngest to yield and retries.
 Status Scheduler::ForwardOrYield(Job* job, uint64_t base, std::span<const int32_t> tokens,
                                  std::vector<float>* logits, uint64_t* out, ForwardInfo* info) {
+  bool starving = false;  // counted in starving_
+  auto stop_starving = [&] {  // REQUIRES mu_ held
+    if (starving) {
+      starving_--;
+      starving = false;
+      cv_.notify_all();
+    }
+  };
   for (int attempt = 0;; ++attempt) {
+    size_t running_before;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_before = running_.size();
+    }
     Status s = engine_->ForwardWithCache(base, tokens, logits->data(), logits->size(), out,
                                          job->req.ns, info);
-    if (s.code() != Status::Code::kResourceExhausted) return s;
     std::unique_lock<std::mutex> lock(mu_);
-    if (running_.size() <= 1 || attempt >= 100) {
+    if (s.code() != Status::Code::kResourceExhausted) {
+      stop_starving();
+      return s;
+    }
+    // Others finished (and freed their KV) since the forward began: retry.
+    if (running_.size() < running_before && attempt < 100) continue;
+    if (running_before <= 1 || attempt >= 100) {
+      stop_starving();
       job->finish.reason = "error";
       return s;
     }
-    if (running_.back() == job) return s;  // the youngest yields
+    if (running_.back() == job) {  // the youngest yields
+      stop_starving();
+      return s;
+    }
+    if (!starving) {
+      starving = true;
+      starving_++;
+    }
     Job* victim = running_.back();
     victim->preempt = true;
     cv_.wait_for(lock, std::chrono::milliseconds(100), [&] {

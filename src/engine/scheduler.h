@@ -161,6 +161,10 @@ class Scheduler {
   std::list<Job*> queue_;       // GUARDED_BY(mu_) waiting for admission
   std::list<Job*> running_;     // GUARDED_BY(mu_) oldest first
   size_t live_ = 0;             // GUARDED_BY(mu_) submitted, not finished (queued = live_ - running)
+  // Running requests waiting for a preempted one to give its KV back; while
+  // > 0 nothing is admitted (a preempted request re-admitted at once would
+  // pin its prefix again and free nothing).
+  size_t starving_ = 0;         // GUARDED_BY(mu_)
   bool draining_ = false;       // GUARDED_BY(mu_)
   SchedulerStats stats_;        // GUARDED_BY(mu_)
   std::atomic<uint64_t> next_private_ns_{1};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -233,17 +234,23 @@ TEST_F(SchedulerTest, LpmAdmitsTheLongestCachedPrefixFirst) {
     };
     return cb;
   };
-  ASSERT_TRUE(sched.Submit(Greedy("Lily", 60), tagged(&blocker, "blocker"), nullptr).ok());
-  // Only once the blocker runs do the others queue behind it.
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(order_mu);
-      if (!order.empty()) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  // The blocker holds the only slot (its first token's callback waits) until
+  // both others have had ample time to queue behind it.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  RequestCallbacks blocker_cb = tagged(&blocker, "blocker");
+  auto blocker_token = blocker_cb.on_token;
+  blocker_cb.on_token = [blocker_token, released](const TokenEvent& ev) {
+    released.wait();
+    blocker_token(ev);
+  };
+  ASSERT_TRUE(sched.Submit(Greedy("Lily", 5), blocker_cb, nullptr).ok());
+  while (sched.Stats().running == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_TRUE(sched.Submit(Greedy("Ben went to", 3), tagged(&cold, "cold"), nullptr).ok());
   ASSERT_TRUE(sched.Submit(Greedy("Once upon a time there was a dog", 3), tagged(&hot, "hot"), nullptr).ok());
+  while (sched.Stats().queued < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // their threads reach the queue
+  release.set_value();
   blocker.Wait();
   cold.Wait();
   hot.Wait();

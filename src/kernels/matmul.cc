@@ -210,6 +210,10 @@ struct Q8_0W {
   static constexpr bool kSigned = true, kLaneScale = false, kOffset = false, kVecDecode = true;
   static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
   static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
+  static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
+    a[0] = Scale(row, blk);
+    off[0] = Offset(row, blk);
+  }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     for (size_t k = 0; k < 32; ++k) q[k] = row[g].qs[k];
   }
@@ -234,6 +238,10 @@ struct Q4_0W {
   static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
   static HWY_INLINE float Offset(const Block* row, size_t g) {
     return -8.0f * ScaleToF32(row[g].d);
+  }
+  static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
+    a[0] = Scale(row, blk);
+    off[0] = -8.0f * a[0];
   }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     for (size_t k = 0; k < 16; ++k) {
@@ -267,6 +275,10 @@ struct Q4_1W {
   static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = false;
   static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g].d); }
   static HWY_INLINE float Offset(const Block* row, size_t g) { return ScaleToF32(row[g].m); }
+  static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
+    a[0] = Scale(row, blk);
+    off[0] = Offset(row, blk);
+  }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     for (size_t k = 0; k < 16; ++k) {
       q[k] = row[g].qs[k] & 0x0F;
@@ -296,6 +308,17 @@ struct Q4_KW {
     int sc, mn;
     ScaleMinK4(g % 8, b.scales, &sc, &mn);
     return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
+  }
+  // All 8 groups' a and off of super-block blk.
+  static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
+    const Block& b = row[blk];
+    const float d = ScaleToF32(b.d), dmin = ScaleToF32(b.dmin);
+    for (size_t t = 0; t < 8; ++t) {
+      int sc, mn;
+      ScaleMinK4(t, b.scales, &sc, &mn);
+      a[t] = d * static_cast<float>(sc);
+      off[t] = -(dmin * static_cast<float>(mn));
+    }
   }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     const size_t t = g % 8;
@@ -329,6 +352,17 @@ struct Q5_KW {
     ScaleMinK4(g % 8, b.scales, &sc, &mn);
     return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
   }
+  // All 8 groups' a and off of super-block blk.
+  static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
+    const Block& b = row[blk];
+    const float d = ScaleToF32(b.d), dmin = ScaleToF32(b.dmin);
+    for (size_t t = 0; t < 8; ++t) {
+      int sc, mn;
+      ScaleMinK4(t, b.scales, &sc, &mn);
+      a[t] = d * static_cast<float>(sc);
+      off[t] = -(dmin * static_cast<float>(mn));
+    }
+  }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     const size_t t = g % 8;
     const Block& b = row[g / 8];
@@ -360,6 +394,13 @@ struct Q6_KW {
   static constexpr bool kSigned = true, kLaneScale = true, kOffset = false, kVecDecode = false;
   static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g / 8].d); }
   static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
+  static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
+    const float d = ScaleToF32(row[blk].d);
+    for (size_t t = 0; t < 8; ++t) {
+      a[t] = d;
+      off[t] = 0.0f;
+    }
+  }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     const size_t t = g % 8, h = t / 4, u = t % 4;
     const Block& b = row[g / 8];
@@ -458,12 +499,21 @@ struct QuantKernel {
     for (size_t i = 0; i < kR; ++i) wr[i] = static_cast<const Block*>(w.row(r0 + i));
     const int8_t* xr[kB];
     const float* xdr[kB];
+    const float* xsr[kB];
     HWY_UNROLL(16)
     for (size_t j = 0; j < kB; ++j) {
       xr[j] = xq + (b0 + j) * cols;
       xdr[j] = xd + (b0 + j) * n_groups;
+      xsr[j] = xs + (b0 + j) * n_groups;
     }
     float sums[kR][kB];
+    // The min terms, sum_g off_g * dx_g * sum(q_x over g), in f32.
+    float offs[kR][kB];
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) {
+      HWY_UNROLL(16)
+      for (size_t j = 0; j < kB; ++j) offs[i][j] = 0.0f;
+    }
 #if RLM_X86_INT8
     // u8 x i8 -> pairwise i16 (vpmaddubsw; no saturation: |q| <= 128 and
     // |x| <= 127, or q <= 63), then pairs -> i32 (vpmaddwd, by 1 or by the
@@ -475,27 +525,63 @@ struct QuantKernel {
       for (size_t j = 0; j < kB; ++j) acc[i][j] = _mm256_setzero_ps();
     }
     const __m256i ones = _mm256_set1_epi16(1);
-    for (size_t g = 0; g < n_groups; ++g) {
+    // Offsets, 8 groups per vector: off[i][0..8) x the groups' x sums.
+    __m256 offv[kR][kB];
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) {
+      HWY_UNROLL(16)
+      for (size_t j = 0; j < kB; ++j) offv[i][j] = _mm256_setzero_ps();
+    }
+    // Chunks of 8 groups: one k-quant super-block, or 8 single-group blocks.
+    float a8[kR][8], off8[kR][8];
+    for (size_t g0 = 0; g0 < n_groups; g0 += 8) {
+      const size_t ng = std::min<size_t>(8, n_groups - g0);
       HWY_UNROLL(16)
       for (size_t i = 0; i < kR; ++i) {
-        __m256i lane = ones;
-        const __m256i wq = T::Avx2(wr[i], g, &lane);
-        const float a = T::Scale(wr[i], g);
-        const __m256i wu = T::kSigned ? _mm256_sign_epi8(wq, wq) : wq;
+        if constexpr (T::kGroups == 8) {
+          T::Scales(wr[i], g0 / 8, a8[i], off8[i]);
+        } else {
+          for (size_t t = 0; t < ng; ++t) T::Scales(wr[i], g0 + t, &a8[i][t], &off8[i][t]);
+        }
+      }
+      for (size_t t = 0; t < ng; ++t) {
+        const size_t g = g0 + t;
         HWY_UNROLL(16)
-        for (size_t j = 0; j < kB; ++j) {
-          __m256i xv = Load32(xr[j] + g * 32);
-          if constexpr (T::kSigned) xv = _mm256_sign_epi8(xv, wq);
-          const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wu, xv), lane);
-          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(a * xdr[j][g]),
-                                      acc[i][j]);
+        for (size_t i = 0; i < kR; ++i) {
+          __m256i lane = ones;
+          const __m256i wq = T::Avx2(wr[i], g, &lane);
+          const __m256i wu = T::kSigned ? _mm256_sign_epi8(wq, wq) : wq;
+          HWY_UNROLL(16)
+          for (size_t j = 0; j < kB; ++j) {
+            __m256i xv = Load32(xr[j] + g * 32);
+            if constexpr (T::kSigned) xv = _mm256_sign_epi8(xv, wq);
+            const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wu, xv), lane);
+            acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p),
+                                        _mm256_set1_ps(a8[i][t] * xdr[j][g]), acc[i][j]);
+          }
+        }
+      }
+      if constexpr (T::kOffset) {
+        HWY_UNROLL(16)
+        for (size_t i = 0; i < kR; ++i) {
+          HWY_UNROLL(16)
+          for (size_t j = 0; j < kB; ++j) {
+            if (ng == 8) {
+              offv[i][j] = _mm256_fmadd_ps(_mm256_loadu_ps(off8[i]), _mm256_loadu_ps(xsr[j] + g0),
+                                           offv[i][j]);
+            } else {
+              for (size_t t = 0; t < ng; ++t) offs[i][j] += off8[i][t] * xsr[j][g0 + t];
+            }
+          }
         }
       }
     }
     HWY_UNROLL(16)
     for (size_t i = 0; i < kR; ++i) {
       HWY_UNROLL(16)
-      for (size_t j = 0; j < kB; ++j) sums[i][j] = HSum(acc[i][j]);
+      for (size_t j = 0; j < kB; ++j) {
+        sums[i][j] = HSum(_mm256_add_ps(acc[i][j], offv[i][j])) + offs[i][j];
+      }
     }
 #else
     // int16 x int16 -> int32 pairwise (ReorderWidenMulAccumulate).
@@ -512,44 +598,43 @@ struct QuantKernel {
       HWY_UNROLL(16)
       for (size_t j = 0; j < kB; ++j) acc[i][j] = hn::Zero(df);
     }
-    for (size_t g = 0; g < n_groups; ++g) {
+    // Scales and offsets of a block's groups, decoded once per block and row.
+    float a[kR][T::kGroups], off[kR][T::kGroups];
+    const size_t n_blocks = n_groups / T::kGroups;
+    for (size_t blk = 0; blk < n_blocks; ++blk) {
       HWY_UNROLL(16)
-      for (size_t i = 0; i < kR; ++i) {
-        V16 wv[kMaxChunks];
-        DecodeV16<T>(d16, wr[i], g, wv);
-        const float a = T::Scale(wr[i], g);
+      for (size_t i = 0; i < kR; ++i) T::Scales(wr[i], blk, a[i], off[i]);
+      for (size_t t = 0; t < T::kGroups; ++t) {
+        const size_t g = blk * T::kGroups + t;
         HWY_UNROLL(16)
-        for (size_t j = 0; j < kB; ++j) {
-          const int8_t* xp = xr[j] + g * 32;
-          V32 s0 = hn::Zero(d32);
-          V32 s1 = hn::Zero(d32);
+        for (size_t i = 0; i < kR; ++i) {
+          V16 wv[kMaxChunks];
+          DecodeV16<T>(d16, wr[i], g, wv);
           HWY_UNROLL(16)
-          for (size_t c = 0; c < 32 / n; ++c) {
-            const V16 xv = hn::PromoteTo(d16, hn::LoadU(d8, xp + c * n));
-            s0 = hn::ReorderWidenMulAccumulate(d32, wv[c], xv, s0, s1);
+          for (size_t j = 0; j < kB; ++j) {
+            const int8_t* xp = xr[j] + g * 32;
+            V32 s0 = hn::Zero(d32);
+            V32 s1 = hn::Zero(d32);
+            HWY_UNROLL(16)
+            for (size_t c = 0; c < 32 / n; ++c) {
+              const V16 xv = hn::PromoteTo(d16, hn::LoadU(d8, xp + c * n));
+              s0 = hn::ReorderWidenMulAccumulate(d32, wv[c], xv, s0, s1);
+            }
+            const VF scale = hn::Set(df, a[i][t] * xdr[j][g]);
+            acc[i][j] = hn::MulAdd(hn::ConvertTo(df, hn::Add(s0, s1)), scale, acc[i][j]);
+            if constexpr (T::kOffset) offs[i][j] += off[i][t] * xsr[j][g];
           }
-          const VF scale = hn::Set(df, a * xdr[j][g]);
-          acc[i][j] = hn::MulAdd(hn::ConvertTo(df, hn::Add(s0, s1)), scale, acc[i][j]);
         }
       }
     }
     HWY_UNROLL(16)
     for (size_t i = 0; i < kR; ++i) {
       HWY_UNROLL(16)
-      for (size_t j = 0; j < kB; ++j) sums[i][j] = hn::GetLane(hn::SumOfLanes(df, acc[i][j]));
-    }
-#endif
-    if constexpr (T::kOffset) {
-      // sum_g off_g * dx_g * sum(q_x over g): the weights' min terms.
-      for (size_t g = 0; g < n_groups; ++g) {
-        HWY_UNROLL(16)
-        for (size_t i = 0; i < kR; ++i) {
-          const float off = T::Offset(wr[i], g);
-          HWY_UNROLL(16)
-          for (size_t j = 0; j < kB; ++j) sums[i][j] += off * xs[(b0 + j) * n_groups + g];
-        }
+      for (size_t j = 0; j < kB; ++j) {
+        sums[i][j] = hn::GetLane(hn::SumOfLanes(df, acc[i][j])) + offs[i][j];
       }
     }
+#endif
     HWY_UNROLL(16)
     for (size_t i = 0; i < kR; ++i) {
       HWY_UNROLL(16)
