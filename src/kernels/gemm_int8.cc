@@ -439,6 +439,205 @@ void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, si
   }
 }
 
+// ------------------------------------------------- q4_0 panels for decode
+//
+// Panel layout, per 8-row panel and 32-group g (144 bytes, as 8 blocks):
+//   v[s], s < 4: 32 bytes; bytes 4r..4r+3 = qs[4s..4s+3] of row r's block g
+//                (low nibbles: weights 4s+k; high nibbles: 16+4s+k)
+//   d[8]:        f16 scales of the 8 rows' blocks
+// Rows past the matrix's end are zero (d = 0).
+constexpr size_t kQ4PanelGroupBytes = 144;
+
+// out rows of kP panels x kB batch rows; x as QuantizeRow gives it.
+template <size_t kP, size_t kB>
+HWY_INLINE void PackedQ4Tile(const uint8_t* panels, size_t groups, const XQuant& x, size_t b0,
+                             size_t p0, size_t rows, float* out, size_t out_stride) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[kP][kB];
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) acc[p][j] = _mm256_setzero_ps();
+  }
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i acc16[kP][kB];
+    for (size_t p = 0; p < kP; ++p) {
+      for (size_t j = 0; j < kB; ++j) acc16[p][j] = _mm256_setzero_si256();
+    }
+    HWY_UNROLL(4)
+    for (size_t s = 0; s < 4; ++s) {
+      __m256i lo[kP], hi[kP];
+      for (size_t p = 0; p < kP; ++p) {
+        const __m256i v = Load256(panels + ((p0 + p) * groups + g) * kQ4PanelGroupBytes + 32 * s);
+        lo[p] = _mm256_and_si256(v, m4);
+        hi[p] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      }
+      for (size_t j = 0; j < kB; ++j) {
+        const int8_t* xg = x.q + (b0 + j) * x.cols + g * 32;
+        int32_t x_lo, x_hi;
+        std::memcpy(&x_lo, xg + 4 * s, 4);
+        std::memcpy(&x_hi, xg + 16 + 4 * s, 4);
+        const __m256i bl = _mm256_set1_epi32(x_lo);
+        const __m256i bh = _mm256_set1_epi32(x_hi);
+        for (size_t p = 0; p < kP; ++p) {
+          acc16[p][j] = _mm256_add_epi16(acc16[p][j], _mm256_maddubs_epi16(lo[p], bl));
+          acc16[p][j] = _mm256_add_epi16(acc16[p][j], _mm256_maddubs_epi16(hi[p], bh));
+          KeepInRegister(acc16[p][j]);
+        }
+      }
+    }
+    // sum_k d (n_k - 8) dx q_k = d * (dx * isum - 8 * dx * sum(q)).
+    for (size_t p = 0; p < kP; ++p) {
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+          panels + ((p0 + p) * groups + g) * kQ4PanelGroupBytes + 128)));
+      for (size_t j = 0; j < kB; ++j) {
+        const size_t b = b0 + j;
+        const float* hs = x.hs + (b * x.cols / 32 + g) * 2;
+        const __m256 isum = _mm256_cvtepi32_ps(_mm256_madd_epi16(acc16[p][j], ones));
+        const __m256 t = _mm256_fmsub_ps(isum, _mm256_broadcast_ss(x.d + b * (x.cols / 32) + g),
+                                         _mm256_set1_ps(8.0f * (hs[0] + hs[1])));
+        acc[p][j] = _mm256_fmadd_ps(t, d, acc[p][j]);
+      }
+    }
+  }
+  for (size_t p = 0; p < kP; ++p) {
+    const size_t r0 = (p0 + p) * kPanelRows;
+    for (size_t j = 0; j < kB; ++j) {
+      float* o = out + (b0 + j) * out_stride + r0;
+      if (r0 + kPanelRows <= rows) {
+        _mm256_storeu_ps(o, acc[p][j]);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, acc[p][j]);
+        for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
+      }
+    }
+  }
+}
+
+// q8_0 panels, per 8-row panel and 32-group g (272 bytes, as 8 blocks):
+//   v[s], s < 8: bytes 4r..4r+3 = qs[4s..4s+3] of row r's block g (i8)
+//   d[8]: f16 scales. The sign trick (|w| x sign(w)*x) per step.
+constexpr size_t kQ8PanelGroupBytes = 272;
+
+template <size_t kP, size_t kB>
+HWY_INLINE void PackedQ8Tile(const uint8_t* panels, size_t groups, const XQuant& x, size_t b0,
+                             size_t p0, size_t rows, float* out, size_t out_stride) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[kP][kB];
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) acc[p][j] = _mm256_setzero_ps();
+  }
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i acc32[kP][kB];
+    for (size_t p = 0; p < kP; ++p) {
+      for (size_t j = 0; j < kB; ++j) acc32[p][j] = _mm256_setzero_si256();
+    }
+    HWY_UNROLL(8)
+    for (size_t s = 0; s < 8; ++s) {
+      __m256i v[kP], va[kP];
+      for (size_t p = 0; p < kP; ++p) {
+        v[p] = Load256(panels + ((p0 + p) * groups + g) * kQ8PanelGroupBytes + 32 * s);
+        va[p] = _mm256_abs_epi8(v[p]);
+      }
+      for (size_t j = 0; j < kB; ++j) {
+        int32_t x4;
+        std::memcpy(&x4, x.q + (b0 + j) * x.cols + g * 32 + 4 * s, 4);
+        const __m256i xb = _mm256_set1_epi32(x4);
+        for (size_t p = 0; p < kP; ++p) {
+          const __m256i m = _mm256_maddubs_epi16(va[p], _mm256_sign_epi8(xb, v[p]));
+          acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(m, ones));
+          KeepInRegister(acc32[p][j]);
+        }
+      }
+    }
+    for (size_t p = 0; p < kP; ++p) {
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+          panels + ((p0 + p) * groups + g) * kQ8PanelGroupBytes + 256)));
+      for (size_t j = 0; j < kB; ++j) {
+        const __m256 scale =
+            _mm256_mul_ps(d, _mm256_broadcast_ss(x.d + (b0 + j) * (x.cols / 32) + g));
+        acc[p][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc32[p][j]), scale, acc[p][j]);
+      }
+    }
+  }
+  for (size_t p = 0; p < kP; ++p) {
+    const size_t r0 = (p0 + p) * kPanelRows;
+    for (size_t j = 0; j < kB; ++j) {
+      float* o = out + (b0 + j) * out_stride + r0;
+      if (r0 + kPanelRows <= rows) {
+        _mm256_storeu_ps(o, acc[p][j]);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, acc[p][j]);
+        for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
+      }
+    }
+  }
+}
+
+template <bool kQ8, size_t kP>
+HWY_NOINLINE void PackedRows(const uint8_t* panels, size_t groups, const XQuant& x,
+                               size_t n_batch, size_t p0, size_t rows, float* out,
+                               size_t out_stride) {
+  size_t b0 = 0;
+  for (; b0 + 2 <= n_batch; b0 += 2) {
+    if constexpr (kQ8) {
+      PackedQ8Tile<kP, 2>(panels, groups, x, b0, p0, rows, out, out_stride);
+    } else {
+      PackedQ4Tile<kP, 2>(panels, groups, x, b0, p0, rows, out, out_stride);
+    }
+  }
+  if (b0 < n_batch) {
+    if constexpr (kQ8) {
+      PackedQ8Tile<kP, 1>(panels, groups, x, b0, p0, rows, out, out_stride);
+    } else {
+      PackedQ4Tile<kP, 1>(panels, groups, x, b0, p0, rows, out, out_stride);
+    }
+  }
+}
+
+bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const float* x,
+                      size_t n_batch, ThreadPool* pool) {
+  if (w.type != DType::kQ4_0 && w.type != DType::kQ8_0) return false;
+  const size_t cols = w.cols, groups = cols / 32;
+  thread_local std::vector<int8_t> xq;
+  thread_local std::vector<float> xd, xhs;
+  xq.resize(n_batch * cols);
+  xd.resize(n_batch * groups);
+  xhs.resize(n_batch * groups * 2);
+  for (size_t b = 0; b < n_batch; ++b) {
+    QuantizeRow(x + b * cols, cols, xq.data() + b * cols, xd.data() + b * groups,
+                xhs.data() + b * groups * 2);
+  }
+  const XQuant xv{xq.data(), xd.data(), xhs.data(), cols};
+  const uint8_t* panels = static_cast<const uint8_t*>(w.packed);
+  const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
+  const bool q8 = w.type == DType::kQ8_0;
+  auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
+    size_t p = begin;
+    for (; p + 2 <= end; p += 2) {
+      if (q8) {
+        PackedRows<true, 2>(panels, groups, xv, n_batch, p, w.rows, out, out_stride);
+      } else {
+        PackedRows<false, 2>(panels, groups, xv, n_batch, p, w.rows, out, out_stride);
+      }
+    }
+    if (p < end) {
+      if (q8) {
+        PackedRows<true, 1>(panels, groups, xv, n_batch, p, w.rows, out, out_stride);
+      } else {
+        PackedRows<false, 1>(panels, groups, xv, n_batch, p, w.rows, out, out_stride);
+      }
+    }
+  };
+  if (pool != nullptr && n_panels > 4) {
+    pool->ParallelFor(n_panels, 2, work);
+  } else {
+    work(0, n_panels, 0);
+  }
+  return true;
+}
+
 bool GemmInt8Impl(float* out, size_t out_stride, const TensorView& w, const float* x,
                   size_t n_batch, ThreadPool* pool) {
   switch (w.type) {
@@ -457,6 +656,9 @@ bool GemmInt8Impl(float* out, size_t out_stride, const TensorView& w, const floa
 bool GemmInt8Impl(float*, size_t, const TensorView&, const float*, size_t, ThreadPool*) {
   return false;
 }
+bool PackedMatVecImpl(float*, size_t, const TensorView&, const float*, size_t, ThreadPool*) {
+  return false;
+}
 
 #endif
 
@@ -468,6 +670,74 @@ HWY_AFTER_NAMESPACE();
 namespace radixlm {
 
 HWY_EXPORT(GemmInt8Impl);
+HWY_EXPORT(PackedMatVecImpl);
+
+namespace {
+constexpr size_t kPanelRowsOnce = 8;
+
+// Bytes per panel group: the 8 rows' quantized bytes, then 8 f16 scales.
+size_t PanelGroupBytes(DType t) {
+  switch (t) {
+    case DType::kQ4_0: return 8 * 16 + 16;
+    case DType::kQ8_0: return 8 * 32 + 16;
+    default: return 0;
+  }
+}
+
+// A row's block g: its quantized bytes and f16 scale.
+void BlockBytes(const TensorView& w, size_t row, size_t g, const uint8_t** qs, size_t* n,
+                const uint16_t** d) {
+  if (w.type == DType::kQ4_0) {
+    const BlockQ4_0& b = static_cast<const BlockQ4_0*>(w.row(row))[g];
+    *qs = b.qs;
+    *n = 16;
+    *d = &b.d;
+  } else {
+    const BlockQ8_0& b = static_cast<const BlockQ8_0*>(w.row(row))[g];
+    *qs = reinterpret_cast<const uint8_t*>(b.qs);
+    *n = 32;
+    *d = &b.d;
+  }
+}
+}  // namespace
+
+size_t PackedPanelBytes(const TensorView& w) {
+  const size_t group_bytes = PanelGroupBytes(w.type);
+  if (group_bytes == 0 || w.cols % 32 != 0) return 0;
+  const size_t panels = (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce;
+  return panels * (w.cols / 32) * group_bytes;
+}
+
+void PackPanels(const TensorView& w, void* dst) {
+  const size_t group_bytes = PanelGroupBytes(w.type);
+  RLM_CHECK(group_bytes != 0);
+  const size_t groups = w.cols / 32;
+  const size_t panels = (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce;
+  uint8_t* out = static_cast<uint8_t*>(dst);
+  for (size_t p = 0; p < panels; ++p) {
+    for (size_t g = 0; g < groups; ++g) {
+      uint8_t* o = out + (p * groups + g) * group_bytes;
+      std::memset(o, 0, group_bytes);
+      for (size_t r = 0; r < kPanelRowsOnce; ++r) {
+        const size_t row = p * kPanelRowsOnce + r;
+        if (row >= w.rows) continue;
+        const uint8_t* qs;
+        size_t n;
+        const uint16_t* d;
+        BlockBytes(w, row, g, &qs, &n, &d);
+        // Dword s of every row side by side: 4 bytes of 8 rows per 32.
+        for (size_t s = 0; s < n / 4; ++s) std::memcpy(o + 32 * s + 4 * r, qs + 4 * s, 4);
+        std::memcpy(o + 8 * n + 2 * r, d, 2);
+      }
+    }
+  }
+}
+
+bool PackedMatVec(float* out, size_t out_stride, const TensorView& w, const float* x,
+                  size_t n_batch, ThreadPool* pool) {
+  if (w.packed == nullptr || w.rows == 0 || n_batch == 0) return false;
+  return HWY_DYNAMIC_DISPATCH(PackedMatVecImpl)(out, out_stride, w, x, n_batch, pool);
+}
 
 bool GemmInt8(float* out, size_t out_stride, const TensorView& w, const float* x,
               size_t n_batch, ThreadPool* pool) {

@@ -22,6 +22,21 @@ constexpr size_t kGemmInt8MinBatch = 8;
 bool GemmInt8(float* out, size_t out_stride, const TensorView& w, const float* x,
               size_t n_batch, ThreadPool* pool);
 
+// Decode (few batch rows) over weights repacked once, at load time, into
+// 8-row panels: one 256-bit vector holds 4 consecutive bytes of each of 8
+// rows, so a vpmaddubsw yields 8 rows' partial sums and the scales of 8
+// rows are one vector (no horizontal sums, no per-row scalar scale work).
+//
+// Bytes of w's panel copy; 0 when w.type has no panel layout (q4_0 has).
+size_t PackedPanelBytes(const TensorView& w);
+// Writes w's panels to dst (PackedPanelBytes(w) bytes).
+void PackPanels(const TensorView& w, void* dst);
+// out[b][r] for b < n_batch from w.packed (REQUIRES w.packed written by
+// PackPanels for this w). Returns false, computing nothing, when this CPU has
+// no such kernel (the caller then uses the row kernels on w.data).
+bool PackedMatVec(float* out, size_t out_stride, const TensorView& w, const float* x,
+                  size_t n_batch, ThreadPool* pool);
+
 }  // namespace radixlm
 
 #endif  // RADIXLM_KERNELS_GEMM_INT8_H_

@@ -805,7 +805,11 @@ void MatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
   if (IsMlxAffine(w.type)) return AffineMatMul(out, out_stride, w, x, n_batch, pool);
   RLM_CHECK(out_stride >= w.rows);
   if (w.rows == 0 || n_batch == 0) return;
-  if (n_batch >= kGemmInt8MinBatch && GemmInt8(out, out_stride, w, x, n_batch, pool)) return;
+  if (n_batch >= kGemmInt8MinBatch) {
+    if (GemmInt8(out, out_stride, w, x, n_batch, pool)) return;
+  } else if (w.packed != nullptr && PackedMatVec(out, out_stride, w, x, n_batch, pool)) {
+    return;
+  }
   HWY_DYNAMIC_DISPATCH(MatMulImpl)(out, out_stride, w, x, n_batch, pool);
 }
 

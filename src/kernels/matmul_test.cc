@@ -8,6 +8,7 @@
 
 #include "base/half.h"
 #include "hwy/tests/hwy_gtest.h"
+#include "kernels/gemm_int8.h"
 #include "kernels/test_util.h"
 
 namespace radixlm {
@@ -57,10 +58,19 @@ void QuantizeLikeKernel(const float* x, size_t n, std::vector<float>* xq,
 //    same 1e-5 * sum|w*x'|. (b) Against the exact scalar::MatMul, the
 //    difference is bounded by sum_c |w_c| * dx_block / 2 (half a quantization
 //    step of x per element), plus the same accumulation slack.
-void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t threads) {
+void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t threads,
+                 bool packed = false) {
   SCOPED_TRACE(testing::Message() << DTypeName(type) << " rows=" << rows << " cols=" << cols
-                                  << " n_batch=" << n_batch << " threads=" << threads);
-  const Matrix m = RandomMatrix(type, rows, cols, static_cast<uint32_t>(rows * 131 + cols));
+                                  << " n_batch=" << n_batch << " threads=" << threads
+                                  << " packed=" << packed);
+  Matrix m = RandomMatrix(type, rows, cols, static_cast<uint32_t>(rows * 131 + cols));
+  std::vector<uint8_t> panels;
+  if (packed) {
+    panels.resize(PackedPanelBytes(m.view));
+    ASSERT_FALSE(panels.empty());
+    PackPanels(m.view, panels.data());
+    m.view.packed = panels.data();
+  }
   const std::vector<float> x = RandomFloats(n_batch * cols, static_cast<uint32_t>(cols + 7));
   const size_t stride = rows + 3;
   std::vector<float> out(n_batch * stride, -7.0f);
@@ -145,6 +155,21 @@ TEST_P(MatMulTest, GemmBatchShapes) {
       }
     }
   }
+}
+
+// q4_0/q8_0 panels (the decode layout the model packs at load): batch rows
+// below GemmInt8's threshold, panel tails, threaded and not.
+TEST_P(MatMulTest, PackedPanels) {
+  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+    for (size_t rows : {size_t{1}, size_t{8}, size_t{21}, size_t{70}}) {
+      for (size_t cols : {32, 96, 2048}) {
+        for (size_t n_batch : {1, 2, 3, 7}) {
+          for (size_t threads : {1, 3}) CheckMatMul(type, rows, cols, n_batch, threads, true);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(PackedPanelBytes(RandomMatrix(DType::kQ4_K, 8, 256, 1).view), 0u);
 }
 
 TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {

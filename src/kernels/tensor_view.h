@@ -24,6 +24,10 @@ struct TensorView {
   const void* biases = nullptr;     // MLX affine only
   DType scale_type = DType::kF16;   // MLX affine only
   size_t group_size = 0;            // MLX affine only
+  // Optional copy of the weights in 8-row panels for matrix-vector
+  // products (PackedPanelBytes() in gemm_int8.h; q4_0), owned by whoever
+  // owns the weights (the Model). nullptr: use `data` only.
+  const void* packed = nullptr;
 
   size_t row_bytes() const { return DTypeRowBytes(type, cols); }
   const void* row(size_t r) const {

@@ -9,6 +9,7 @@
 #include "format/gguf.h"
 #include "format/llama2c.h"
 #include "format/safetensors.h"
+#include "kernels/gemm_int8.h"
 #include "model/model_loader.h"
 
 namespace radixlm {
@@ -23,6 +24,7 @@ Status Model::Load(const std::string& path, const ModelLoadOptions& options,
     model->path_ = path;
     RLM_RETURN_IF_ERROR(ModelLoader::FromHfDir(path, model.get()));
     RLM_RETURN_IF_ERROR(model->config_.Validate().WithContext(path));
+    model->PackWeights();
     *out = std::move(model);
     return Status::Ok();
   }
@@ -44,8 +46,23 @@ Status Model::Load(const std::string& path, const ModelLoadOptions& options,
   }
   if (!s.ok()) return s;
   RLM_RETURN_IF_ERROR(model->config_.Validate().WithContext(path));
+  model->PackWeights();
   *out = std::move(model);
   return Status::Ok();
+}
+
+void Model::PackWeights() {
+  auto pack = [this](TensorView* t) {
+    const size_t bytes = PackedPanelBytes(*t);
+    if (bytes == 0) return;
+    packed_.push_back(std::make_unique<uint8_t[]>(bytes));
+    PackPanels(*t, packed_.back().get());
+    t->packed = packed_.back().get();
+  };
+  for (LayerWeights& l : weights_.layers) {
+    for (TensorView* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) pack(t);
+  }
+  pack(&weights_.output);
 }
 
 std::string Model::Describe() const {

@@ -72,6 +72,11 @@ class Model {
   std::string note_;
   // Small tensors converted to f32 (norms, biases stored as f16/bf16).
   std::vector<std::vector<float>> owned_f32_;
+  // Matrices' panel copies for decode (TensorView::packed).
+  std::vector<std::unique_ptr<uint8_t[]>> packed_;
+
+  // Gives every matrix that has a panel layout its packed copy.
+  void PackWeights();
 };
 
 }  // namespace radixlm
