@@ -575,6 +575,111 @@ HWY_INLINE void PackedQ8Tile(const uint8_t* panels, size_t groups, const XQuant&
   }
 }
 
+// q4_K panels, per 8-row panel and 256-weight super-block (1184 bytes):
+//   v[p][s], p < 4, s < 8: bytes 4r..4r+3 = qs[32p + 4s ..] of row r (low
+//              nibbles: group 2p, weights 4s+k; high nibbles: group 2p+1)
+//   sc[t][r], mn[t][r]: the 6-bit scale and min of group t of row r (bytes)
+//   d[r], dmin[r]: f16
+// w = d * sc * q - dmin * mn per group, as in the block.
+constexpr size_t kQ4KPanelBlockBytes = 1184;
+
+template <size_t kP, size_t kB>
+HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuant& x, size_t b0,
+                              size_t p0, size_t rows, float* out, size_t out_stride) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const size_t groups = x.cols / 32;
+  __m256 acc[kP][kB];
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) acc[p][j] = _mm256_setzero_ps();
+  }
+  for (size_t blk = 0; blk < blocks; ++blk) {
+    const uint8_t* base[kP];
+    __m256 d[kP], dmin[kP];
+    for (size_t p = 0; p < kP; ++p) {
+      base[p] = panels + ((p0 + p) * blocks + blk) * kQ4KPanelBlockBytes;
+      d[p] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1152)));
+      dmin[p] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1168)));
+    }
+    for (size_t pair = 0; pair < 4; ++pair) {
+      __m256i lo16[kP][kB], hi16[kP][kB];
+      for (size_t p = 0; p < kP; ++p) {
+        for (size_t j = 0; j < kB; ++j) {
+          lo16[p][j] = _mm256_setzero_si256();
+          hi16[p][j] = _mm256_setzero_si256();
+        }
+      }
+      HWY_UNROLL(8)
+      for (size_t s = 0; s < 8; ++s) {
+        __m256i lo[kP], hi[kP];
+        for (size_t p = 0; p < kP; ++p) {
+          const __m256i v = Load256(base[p] + 256 * pair + 32 * s);
+          lo[p] = _mm256_and_si256(v, m4);
+          hi[p] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+        }
+        for (size_t j = 0; j < kB; ++j) {
+          const int8_t* xg = x.q + (b0 + j) * x.cols + blk * 256 + 64 * pair + 4 * s;
+          int32_t x_lo, x_hi;
+          std::memcpy(&x_lo, xg, 4);
+          std::memcpy(&x_hi, xg + 32, 4);
+          const __m256i bl = _mm256_set1_epi32(x_lo);
+          const __m256i bh = _mm256_set1_epi32(x_hi);
+          for (size_t p = 0; p < kP; ++p) {
+            lo16[p][j] = _mm256_add_epi16(lo16[p][j], _mm256_maddubs_epi16(lo[p], bl));
+            hi16[p][j] = _mm256_add_epi16(hi16[p][j], _mm256_maddubs_epi16(hi[p], bh));
+            KeepInRegister(lo16[p][j]);
+            KeepInRegister(hi16[p][j]);
+          }
+        }
+      }
+      // Groups t = 2 * pair (low nibbles) and 2 * pair + 1 (high).
+      for (size_t h = 0; h < 2; ++h) {
+        const size_t t = 2 * pair + h;
+        const size_t g = blk * 8 + t;
+        for (size_t p = 0; p < kP; ++p) {
+          const __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(base[p] + 1024 + 8 * t))));
+          const __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(base[p] + 1088 + 8 * t))));
+          const __m256 a = _mm256_mul_ps(d[p], sc);
+          const __m256 off = _mm256_mul_ps(dmin[p], mn);
+          for (size_t j = 0; j < kB; ++j) {
+            const size_t b = b0 + j;
+            const __m256i isum = _mm256_madd_epi16(h == 0 ? lo16[p][j] : hi16[p][j], ones);
+            const __m256 xi = _mm256_mul_ps(_mm256_cvtepi32_ps(isum),
+                                            _mm256_broadcast_ss(x.d + b * groups + g));
+            acc[p][j] = _mm256_fmadd_ps(xi, a, acc[p][j]);
+            const float* hs = x.hs + (b * groups + g) * 2;
+            acc[p][j] = _mm256_fnmadd_ps(off, _mm256_set1_ps(hs[0] + hs[1]), acc[p][j]);
+          }
+        }
+      }
+    }
+  }
+  for (size_t p = 0; p < kP; ++p) {
+    const size_t r0 = (p0 + p) * kPanelRows;
+    for (size_t j = 0; j < kB; ++j) {
+      float* o = out + (b0 + j) * out_stride + r0;
+      if (r0 + kPanelRows <= rows) {
+        _mm256_storeu_ps(o, acc[p][j]);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, acc[p][j]);
+        for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
+      }
+    }
+  }
+}
+
+template <size_t kP>
+HWY_NOINLINE void PackedQ4KRows(const uint8_t* panels, size_t blocks, const XQuant& x,
+                                size_t n_batch, size_t p0, size_t rows, float* out,
+                                size_t out_stride) {
+  for (size_t b0 = 0; b0 < n_batch; ++b0) {
+    PackedQ4KTile<kP, 1>(panels, blocks, x, b0, p0, rows, out, out_stride);
+  }
+}
+
 template <bool kQ8, size_t kP>
 HWY_NOINLINE void PackedRows(const uint8_t* panels, size_t groups, const XQuant& x,
                                size_t n_batch, size_t p0, size_t rows, float* out,
@@ -598,7 +703,7 @@ HWY_NOINLINE void PackedRows(const uint8_t* panels, size_t groups, const XQuant&
 
 bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const float* x,
                       size_t n_batch, ThreadPool* pool) {
-  if (w.type != DType::kQ4_0 && w.type != DType::kQ8_0) return false;
+  if (w.type != DType::kQ4_0 && w.type != DType::kQ8_0 && w.type != DType::kQ4_K) return false;
   const size_t cols = w.cols, groups = cols / 32;
   thread_local std::vector<int8_t> xq;
   thread_local std::vector<float> xd, xhs;
@@ -613,8 +718,16 @@ bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const 
   const uint8_t* panels = static_cast<const uint8_t*>(w.packed);
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   const bool q8 = w.type == DType::kQ8_0;
+  const bool q4k = w.type == DType::kQ4_K;
   auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
     size_t p = begin;
+    if (q4k) {
+      for (; p + 2 <= end; p += 2) {
+        PackedQ4KRows<2>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
+      }
+      if (p < end) PackedQ4KRows<1>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
+      return;
+    }
     for (; p + 2 <= end; p += 2) {
       if (q8) {
         PackedRows<true, 2>(panels, groups, xv, n_batch, p, w.rows, out, out_stride);
@@ -701,7 +814,45 @@ void BlockBytes(const TensorView& w, size_t row, size_t g, const uint8_t** qs, s
 }
 }  // namespace
 
+// q4_K panels (see kQ4KPanelBlockBytes above).
+constexpr size_t kQ4KBlockBytesOnce = 1184;
+
+void PackQ4KPanels(const TensorView& w, uint8_t* out) {
+  const size_t blocks = w.cols / 256;
+  const size_t panels = (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce;
+  for (size_t p = 0; p < panels; ++p) {
+    for (size_t blk = 0; blk < blocks; ++blk) {
+      uint8_t* o = out + (p * blocks + blk) * kQ4KBlockBytesOnce;
+      std::memset(o, 0, kQ4KBlockBytesOnce);
+      for (size_t r = 0; r < kPanelRowsOnce; ++r) {
+        const size_t row = p * kPanelRowsOnce + r;
+        if (row >= w.rows) continue;
+        const BlockQ4_K& b = static_cast<const BlockQ4_K*>(w.row(row))[blk];
+        for (size_t pair = 0; pair < 4; ++pair) {
+          for (size_t s = 0; s < 8; ++s) {
+            std::memcpy(o + 256 * pair + 32 * s + 4 * r, b.qs + 32 * pair + 4 * s, 4);
+          }
+        }
+        for (size_t t = 0; t < 8; ++t) {
+          // The 6-bit (scale, min) packing of the block (see dtype.h).
+          const uint8_t* q = b.scales;
+          const int sc = t < 4 ? q[t] & 63 : (q[t + 4] & 0xF) | ((q[t - 4] >> 6) << 4);
+          const int mn = t < 4 ? q[t + 4] & 63 : (q[t + 4] >> 4) | ((q[t] >> 6) << 4);
+          o[1024 + 8 * t + r] = static_cast<uint8_t>(sc);
+          o[1088 + 8 * t + r] = static_cast<uint8_t>(mn);
+        }
+        std::memcpy(o + 1152 + 2 * r, &b.d, 2);
+        std::memcpy(o + 1168 + 2 * r, &b.dmin, 2);
+      }
+    }
+  }
+}
+
 size_t PackedPanelBytes(const TensorView& w) {
+  if (w.type == DType::kQ4_K) {
+    if (w.cols % 256 != 0) return 0;
+    return (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce * (w.cols / 256) * kQ4KBlockBytesOnce;
+  }
   const size_t group_bytes = PanelGroupBytes(w.type);
   if (group_bytes == 0 || w.cols % 32 != 0) return 0;
   const size_t panels = (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce;
@@ -709,6 +860,7 @@ size_t PackedPanelBytes(const TensorView& w) {
 }
 
 void PackPanels(const TensorView& w, void* dst) {
+  if (w.type == DType::kQ4_K) return PackQ4KPanels(w, static_cast<uint8_t*>(dst));
   const size_t group_bytes = PanelGroupBytes(w.type);
   RLM_CHECK(group_bytes != 0);
   const size_t groups = w.cols / 32;

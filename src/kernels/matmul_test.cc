@@ -157,19 +157,19 @@ TEST_P(MatMulTest, GemmBatchShapes) {
   }
 }
 
-// q4_0/q8_0 panels (the decode layout the model packs at load): batch rows
-// below GemmInt8's threshold, panel tails, threaded and not.
+// q4_0/q8_0/q4_K panels (the decode layout the model packs at load): batch
+// rows below GemmInt8's threshold, panel tails, threaded and not.
 TEST_P(MatMulTest, PackedPanels) {
-  for (DType type : {DType::kQ4_0, DType::kQ8_0}) {
+  for (DType type : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K}) {
     for (size_t rows : {size_t{1}, size_t{8}, size_t{21}, size_t{70}}) {
-      for (size_t cols : {32, 96, 2048}) {
+      for (size_t cols : TestCols(type)) {
         for (size_t n_batch : {1, 2, 3, 7}) {
           for (size_t threads : {1, 3}) CheckMatMul(type, rows, cols, n_batch, threads, true);
         }
       }
     }
   }
-  EXPECT_EQ(PackedPanelBytes(RandomMatrix(DType::kQ4_K, 8, 256, 1).view), 0u);
+  EXPECT_EQ(PackedPanelBytes(RandomMatrix(DType::kQ6_K, 8, 256, 1).view), 0u);
 }
 
 TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {
