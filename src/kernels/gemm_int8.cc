@@ -680,6 +680,111 @@ HWY_NOINLINE void PackedQ4KRows(const uint8_t* panels, size_t blocks, const XQua
   }
 }
 
+// q6_K panels, per 8-row panel and 256-weight super-block (1680 bytes):
+//   ql[c][s], c < 4, s < 8: bytes 4r..4r+3 = ql[32c + 4s ..] of row r
+//   qh[h][s], h < 2, s < 8: bytes 4r..4r+3 = qh[32h + 4s ..] of row r
+//   sc[i][r], i < 16: the int8 scale of 16-weight part i of row r
+//   d[r]: f16
+// Group t = 4h + u: low 4 bits from ql chunk 2h + (u & 1) (low nibbles for
+// u < 2, high for u >= 2), high 2 bits (qh >> 2u) & 3; w = d * sc * (q - 32).
+constexpr size_t kQ6KPanelBlockBytes = 1680;
+
+template <size_t kP>
+HWY_INLINE void PackedQ6KTile(const uint8_t* panels, size_t blocks, const XQuant& x, size_t b,
+                              size_t p0, size_t rows, float* out, size_t out_stride) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i m30 = _mm256_set1_epi8(0x30);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const size_t groups = x.cols / 32;
+  __m256 acc[kP];
+  for (size_t p = 0; p < kP; ++p) acc[p] = _mm256_setzero_ps();
+  for (size_t blk = 0; blk < blocks; ++blk) {
+    const uint8_t* base[kP];
+    __m256 d[kP];
+    for (size_t p = 0; p < kP; ++p) {
+      base[p] = panels + ((p0 + p) * blocks + blk) * kQ6KPanelBlockBytes;
+      d[p] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1664)));
+    }
+    const int8_t* xb = x.q + b * x.cols + blk * 256;
+    for (size_t h = 0; h < 2; ++h) {
+      // isum[p][u][half]: int32 per row for group 4h+u, weights 16*half ..
+      __m256i isum[kP][4][2];
+      for (size_t half = 0; half < 2; ++half) {
+        __m256i acc16[kP][4];
+        for (size_t p = 0; p < kP; ++p) {
+          for (size_t u = 0; u < 4; ++u) acc16[p][u] = _mm256_setzero_si256();
+        }
+        for (size_t s = 4 * half; s < 4 * half + 4; ++s) {
+          int32_t x4[4];
+          for (size_t u = 0; u < 4; ++u) std::memcpy(&x4[u], xb + 128 * h + 32 * u + 4 * s, 4);
+          for (size_t p = 0; p < kP; ++p) {
+            const __m256i qh = Load256(base[p] + 1024 + 256 * h + 32 * s);
+            const __m256i l0 = Load256(base[p] + 256 * (2 * h) + 32 * s);
+            const __m256i l1 = Load256(base[p] + 256 * (2 * h + 1) + 32 * s);
+            __m256i q[4];
+            q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4),
+                                   _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
+            q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                   _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                   _mm256_and_si256(qh, m30));
+            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                   _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+            for (size_t u = 0; u < 4; ++u) {
+              acc16[p][u] = _mm256_add_epi16(
+                  acc16[p][u], _mm256_maddubs_epi16(q[u], _mm256_set1_epi32(x4[u])));
+              KeepInRegister(acc16[p][u]);
+            }
+          }
+          // q6 <= 63: two steps (4 products per lane) fit int16.
+          if (s % 2 == 1) {
+            for (size_t p = 0; p < kP; ++p) {
+              for (size_t u = 0; u < 4; ++u) {
+                const __m256i w32 = _mm256_madd_epi16(acc16[p][u], ones);
+                isum[p][u][half] = s % 4 == 1 ? w32 : _mm256_add_epi32(isum[p][u][half], w32);
+                acc16[p][u] = _mm256_setzero_si256();
+              }
+            }
+          }
+        }
+      }
+      // sum = d * sc * dx * (isum - 32 * sum(q_x)) per 16-weight half.
+      for (size_t u = 0; u < 4; ++u) {
+        const size_t t = 4 * h + u, g = blk * 8 + t;
+        const __m256 dx = _mm256_broadcast_ss(x.d + b * groups + g);
+        const float* hs = x.hs + (b * groups + g) * 2;
+        for (size_t half = 0; half < 2; ++half) {
+          const __m256 xs32 = _mm256_set1_ps(32.0f * hs[half]);
+          for (size_t p = 0; p < kP; ++p) {
+            const __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+                reinterpret_cast<const __m128i*>(base[p] + 1536 + 8 * (2 * t + half)))));
+            const __m256 v = _mm256_fmsub_ps(_mm256_cvtepi32_ps(isum[p][u][half]), dx, xs32);
+            acc[p] = _mm256_fmadd_ps(v, _mm256_mul_ps(d[p], sc), acc[p]);
+          }
+        }
+      }
+    }
+  }
+  for (size_t p = 0; p < kP; ++p) {
+    const size_t r0 = (p0 + p) * kPanelRows;
+    float* o = out + b * out_stride + r0;
+    if (r0 + kPanelRows <= rows) {
+      _mm256_storeu_ps(o, acc[p]);
+    } else {
+      alignas(32) float tmp[8];
+      _mm256_store_ps(tmp, acc[p]);
+      for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
+    }
+  }
+}
+
+template <size_t kP>
+HWY_NOINLINE void PackedQ6KRows(const uint8_t* panels, size_t blocks, const XQuant& x,
+                                size_t n_batch, size_t p0, size_t rows, float* out,
+                                size_t out_stride) {
+  for (size_t b = 0; b < n_batch; ++b) PackedQ6KTile<kP>(panels, blocks, x, b, p0, rows, out, out_stride);
+}
+
 template <bool kQ8, size_t kP>
 HWY_NOINLINE void PackedRows(const uint8_t* panels, size_t groups, const XQuant& x,
                                size_t n_batch, size_t p0, size_t rows, float* out,
@@ -703,7 +808,10 @@ HWY_NOINLINE void PackedRows(const uint8_t* panels, size_t groups, const XQuant&
 
 bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const float* x,
                       size_t n_batch, ThreadPool* pool) {
-  if (w.type != DType::kQ4_0 && w.type != DType::kQ8_0 && w.type != DType::kQ4_K) return false;
+  if (w.type != DType::kQ4_0 && w.type != DType::kQ8_0 && w.type != DType::kQ4_K &&
+      w.type != DType::kQ6_K) {
+    return false;
+  }
   const size_t cols = w.cols, groups = cols / 32;
   thread_local std::vector<int8_t> xq;
   thread_local std::vector<float> xd, xhs;
@@ -719,8 +827,16 @@ bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const 
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   const bool q8 = w.type == DType::kQ8_0;
   const bool q4k = w.type == DType::kQ4_K;
+  const bool q6k = w.type == DType::kQ6_K;
   auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
     size_t p = begin;
+    if (q6k) {
+      for (; p + 2 <= end; p += 2) {
+        PackedQ6KRows<2>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
+      }
+      if (p < end) PackedQ6KRows<1>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
+      return;
+    }
     if (q4k) {
       for (; p + 2 <= end; p += 2) {
         PackedQ4KRows<2>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
@@ -848,10 +964,38 @@ void PackQ4KPanels(const TensorView& w, uint8_t* out) {
   }
 }
 
+// q6_K panels (see kQ6KPanelBlockBytes above).
+constexpr size_t kQ6KBlockBytesOnce = 1680;
+
+void PackQ6KPanels(const TensorView& w, uint8_t* out) {
+  const size_t blocks = w.cols / 256;
+  const size_t panels = (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce;
+  for (size_t p = 0; p < panels; ++p) {
+    for (size_t blk = 0; blk < blocks; ++blk) {
+      uint8_t* o = out + (p * blocks + blk) * kQ6KBlockBytesOnce;
+      std::memset(o, 0, kQ6KBlockBytesOnce);
+      for (size_t r = 0; r < kPanelRowsOnce; ++r) {
+        const size_t row = p * kPanelRowsOnce + r;
+        if (row >= w.rows) continue;
+        const BlockQ6_K& b = static_cast<const BlockQ6_K*>(w.row(row))[blk];
+        for (size_t s = 0; s < 8; ++s) {
+          for (size_t c = 0; c < 4; ++c) std::memcpy(o + 256 * c + 32 * s + 4 * r, b.ql + 32 * c + 4 * s, 4);
+          for (size_t h = 0; h < 2; ++h) {
+            std::memcpy(o + 1024 + 256 * h + 32 * s + 4 * r, b.qh + 32 * h + 4 * s, 4);
+          }
+        }
+        for (size_t i = 0; i < 16; ++i) o[1536 + 8 * i + r] = static_cast<uint8_t>(b.scales[i]);
+        std::memcpy(o + 1664 + 2 * r, &b.d, 2);
+      }
+    }
+  }
+}
+
 size_t PackedPanelBytes(const TensorView& w) {
-  if (w.type == DType::kQ4_K) {
+  if (w.type == DType::kQ4_K || w.type == DType::kQ6_K) {
     if (w.cols % 256 != 0) return 0;
-    return (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce * (w.cols / 256) * kQ4KBlockBytesOnce;
+    return (w.rows + kPanelRowsOnce - 1) / kPanelRowsOnce * (w.cols / 256) *
+           (w.type == DType::kQ4_K ? kQ4KBlockBytesOnce : kQ6KBlockBytesOnce);
   }
   const size_t group_bytes = PanelGroupBytes(w.type);
   if (group_bytes == 0 || w.cols % 32 != 0) return 0;
@@ -861,6 +1005,7 @@ size_t PackedPanelBytes(const TensorView& w) {
 
 void PackPanels(const TensorView& w, void* dst) {
   if (w.type == DType::kQ4_K) return PackQ4KPanels(w, static_cast<uint8_t*>(dst));
+  if (w.type == DType::kQ6_K) return PackQ6KPanels(w, static_cast<uint8_t*>(dst));
   const size_t group_bytes = PanelGroupBytes(w.type);
   RLM_CHECK(group_bytes != 0);
   const size_t groups = w.cols / 32;

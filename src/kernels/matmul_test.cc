@@ -157,10 +157,10 @@ TEST_P(MatMulTest, GemmBatchShapes) {
   }
 }
 
-// q4_0/q8_0/q4_K panels (the decode layout the model packs at load): batch
+// q4_0/q8_0/q4_K/q6_K panels (the decode layout the model packs at load): batch
 // rows below GemmInt8's threshold, panel tails, threaded and not.
 TEST_P(MatMulTest, PackedPanels) {
-  for (DType type : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K}) {
+  for (DType type : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ6_K}) {
     for (size_t rows : {size_t{1}, size_t{8}, size_t{21}, size_t{70}}) {
       for (size_t cols : TestCols(type)) {
         for (size_t n_batch : {1, 2, 3, 7}) {
@@ -169,7 +169,7 @@ TEST_P(MatMulTest, PackedPanels) {
       }
     }
   }
-  EXPECT_EQ(PackedPanelBytes(RandomMatrix(DType::kQ6_K, 8, 256, 1).view), 0u);
+  EXPECT_EQ(PackedPanelBytes(RandomMatrix(DType::kQ5_K, 8, 256, 1).view), 0u);
 }
 
 TEST_P(MatMulTest, DequantizeRowMatchesScalarExactly) {
@@ -204,7 +204,14 @@ TEST_P(MatMulTest, Q6KExtremes) {
   MatMul(&got, 1, w, x.data(), 1, nullptr);
   scalar::MatMul(&want, 1, w, x.data(), 1);
   EXPECT_NEAR(got, want, 1e-5 * std::fabs(want) + 1e-5);
-  // The same through the batched kernel.
+  // The same through the decode panels and the batched kernel.
+  std::vector<uint8_t> panels(PackedPanelBytes(w));
+  PackPanels(w, panels.data());
+  TensorView wp = w;
+  wp.packed = panels.data();
+  float got_packed = 0.0f;
+  MatMul(&got_packed, 1, wp, x.data(), 1, nullptr);
+  EXPECT_NEAR(got_packed, want, 1e-5 * std::fabs(want) + 1e-5);
   constexpr size_t kBatch = 9;
   std::vector<float> xs;
   for (size_t i = 0; i < kBatch; ++i) xs.insert(xs.end(), x.begin(), x.end());
