@@ -34,6 +34,7 @@
 #include "base/check.h"
 #include "base/half.h"
 #include "kernels/gemm_int8.h"
+#include "kernels/kquant_scales.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_int8.cc"
@@ -62,16 +63,6 @@ HWY_INLINE __m256i Nibbles(const uint8_t* qs) {
   return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
 }
 
-// 6-bit scale and min of group j (< 8) of a Q4_K/Q5_K super-block.
-HWY_INLINE void ScaleMinK4(size_t j, const uint8_t* s, int* sc, int* mn) {
-  if (j < 4) {
-    *sc = s[j] & 63;
-    *mn = s[j + 4] & 63;
-  } else {
-    *sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    *mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
 
 // One 32-weight group of one row, as the kernel wants it.
 struct GroupCode {
@@ -174,6 +165,30 @@ struct Q6_KG {
 };
 
 HWY_INLINE void KeepInRegister(__m256i& v) { asm volatile("" : "+x"(v)); }
+
+// Stores a panel's 8 results at o: all of them, or the first n_valid.
+HWY_INLINE void StoreRows(float* o, __m256 v, size_t n_valid) {
+  if (n_valid >= kPanelRows) {
+    _mm256_storeu_ps(o, v);
+    return;
+  }
+  alignas(32) float tmp[8];
+  _mm256_store_ps(tmp, v);
+  for (size_t r = 0; r < n_valid; ++r) o[r] = tmp[r];
+}
+
+// Stores a tile of kP consecutive panels (from panel p0) x kB batch rows
+// (from b0) of a matrix with `rows` rows.
+template <size_t kP, size_t kB>
+HWY_INLINE void StoreTile(const __m256 (&acc)[kP][kB], float* out, size_t out_stride, size_t b0,
+                          size_t p0, size_t rows) {
+  for (size_t p = 0; p < kP; ++p) {
+    const size_t r0 = (p0 + p) * kPanelRows;
+    for (size_t j = 0; j < kB; ++j) {
+      StoreRows(out + (b0 + j) * out_stride + r0, acc[p][j], rows - r0);
+    }
+  }
+}
 
 // A panel's repacked groups (pointers into a thread's scratch).
 struct Panel {
@@ -369,14 +384,7 @@ HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out
   }
   for (size_t p = 0; p < kP; ++p) {
     for (size_t j = 0; j < kB; ++j) {
-      float* o = out + (b0 + j) * out_stride + r0 + p * kPanelRows;
-      if (panels[p].rows == kPanelRows) {
-        _mm256_storeu_ps(o, accf[p][j]);
-      } else {
-        alignas(32) float tmp[8];
-        _mm256_store_ps(tmp, accf[p][j]);
-        for (size_t r = 0; r < panels[p].rows; ++r) o[r] = tmp[r];
-      }
+      StoreRows(out + (b0 + j) * out_stride + r0 + p * kPanelRows, accf[p][j], panels[p].rows);
     }
   }
 }
@@ -499,19 +507,7 @@ HWY_INLINE void PackedQ4Tile(const uint8_t* panels, size_t groups, const XQuant&
       }
     }
   }
-  for (size_t p = 0; p < kP; ++p) {
-    const size_t r0 = (p0 + p) * kPanelRows;
-    for (size_t j = 0; j < kB; ++j) {
-      float* o = out + (b0 + j) * out_stride + r0;
-      if (r0 + kPanelRows <= rows) {
-        _mm256_storeu_ps(o, acc[p][j]);
-      } else {
-        alignas(32) float tmp[8];
-        _mm256_store_ps(tmp, acc[p][j]);
-        for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
-      }
-    }
-  }
+  StoreTile<kP, kB>(acc, out, out_stride, b0, p0, rows);
 }
 
 // q8_0 panels, per 8-row panel and 32-group g (272 bytes, as 8 blocks):
@@ -560,19 +556,7 @@ HWY_INLINE void PackedQ8Tile(const uint8_t* panels, size_t groups, const XQuant&
       }
     }
   }
-  for (size_t p = 0; p < kP; ++p) {
-    const size_t r0 = (p0 + p) * kPanelRows;
-    for (size_t j = 0; j < kB; ++j) {
-      float* o = out + (b0 + j) * out_stride + r0;
-      if (r0 + kPanelRows <= rows) {
-        _mm256_storeu_ps(o, acc[p][j]);
-      } else {
-        alignas(32) float tmp[8];
-        _mm256_store_ps(tmp, acc[p][j]);
-        for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
-      }
-    }
-  }
+  StoreTile<kP, kB>(acc, out, out_stride, b0, p0, rows);
 }
 
 // q4_K panels, per 8-row panel and 256-weight super-block (1184 bytes):
@@ -656,19 +640,7 @@ HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuant
       }
     }
   }
-  for (size_t p = 0; p < kP; ++p) {
-    const size_t r0 = (p0 + p) * kPanelRows;
-    for (size_t j = 0; j < kB; ++j) {
-      float* o = out + (b0 + j) * out_stride + r0;
-      if (r0 + kPanelRows <= rows) {
-        _mm256_storeu_ps(o, acc[p][j]);
-      } else {
-        alignas(32) float tmp[8];
-        _mm256_store_ps(tmp, acc[p][j]);
-        for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
-      }
-    }
-  }
+  StoreTile<kP, kB>(acc, out, out_stride, b0, p0, rows);
 }
 
 template <size_t kP>
@@ -767,14 +739,7 @@ HWY_INLINE void PackedQ6KTile(const uint8_t* panels, size_t blocks, const XQuant
   }
   for (size_t p = 0; p < kP; ++p) {
     const size_t r0 = (p0 + p) * kPanelRows;
-    float* o = out + b * out_stride + r0;
-    if (r0 + kPanelRows <= rows) {
-      _mm256_storeu_ps(o, acc[p]);
-    } else {
-      alignas(32) float tmp[8];
-      _mm256_store_ps(tmp, acc[p]);
-      for (size_t r = 0; r + r0 < rows; ++r) o[r] = tmp[r];
-    }
+    StoreRows(out + b * out_stride + r0, acc[p], rows - r0);
   }
 }
 
@@ -950,10 +915,8 @@ void PackQ4KPanels(const TensorView& w, uint8_t* out) {
           }
         }
         for (size_t t = 0; t < 8; ++t) {
-          // The 6-bit (scale, min) packing of the block (see dtype.h).
-          const uint8_t* q = b.scales;
-          const int sc = t < 4 ? q[t] & 63 : (q[t + 4] & 0xF) | ((q[t - 4] >> 6) << 4);
-          const int mn = t < 4 ? q[t + 4] & 63 : (q[t + 4] >> 4) | ((q[t] >> 6) << 4);
+          int sc, mn;
+          ScaleMinK4(t, b.scales, &sc, &mn);
           o[1024 + 8 * t + r] = static_cast<uint8_t>(sc);
           o[1088 + 8 * t + r] = static_cast<uint8_t>(mn);
         }

@@ -29,6 +29,7 @@
 #include "kernels/gemm_int8.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_affine.h"
+#include "kernels/kquant_scales.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/matmul.cc"
@@ -181,14 +182,16 @@ HWY_INLINE float ScaleToF32(uint16_t h) {
 #endif
 }
 
-// 6-bit scale and min of group j (< 8) of a Q4_K/Q5_K super-block.
-HWY_INLINE void ScaleMinK4(size_t j, const uint8_t* s, int* sc, int* mn) {
-  if (j < 4) {
-    *sc = s[j] & 63;
-    *mn = s[j + 4] & 63;
-  } else {
-    *sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    *mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+
+// All 8 groups' a = d * sc and off = -dmin * mn of a Q4_K/Q5_K super-block.
+template <class Block>
+HWY_INLINE void KScales(const Block& b, float* a, float* off) {
+  const float d = ScaleToF32(b.d), dmin = ScaleToF32(b.dmin);
+  for (size_t t = 0; t < 8; ++t) {
+    int sc, mn;
+    ScaleMinK4(t, b.scales, &sc, &mn);
+    a[t] = d * static_cast<float>(sc);
+    off[t] = -(dmin * static_cast<float>(mn));
   }
 }
 
@@ -309,16 +312,8 @@ struct Q4_KW {
     ScaleMinK4(g % 8, b.scales, &sc, &mn);
     return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
   }
-  // All 8 groups' a and off of super-block blk.
   static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
-    const Block& b = row[blk];
-    const float d = ScaleToF32(b.d), dmin = ScaleToF32(b.dmin);
-    for (size_t t = 0; t < 8; ++t) {
-      int sc, mn;
-      ScaleMinK4(t, b.scales, &sc, &mn);
-      a[t] = d * static_cast<float>(sc);
-      off[t] = -(dmin * static_cast<float>(mn));
-    }
+    KScales(row[blk], a, off);
   }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     const size_t t = g % 8;
@@ -352,16 +347,8 @@ struct Q5_KW {
     ScaleMinK4(g % 8, b.scales, &sc, &mn);
     return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
   }
-  // All 8 groups' a and off of super-block blk.
   static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
-    const Block& b = row[blk];
-    const float d = ScaleToF32(b.d), dmin = ScaleToF32(b.dmin);
-    for (size_t t = 0; t < 8; ++t) {
-      int sc, mn;
-      ScaleMinK4(t, b.scales, &sc, &mn);
-      a[t] = d * static_cast<float>(sc);
-      off[t] = -(dmin * static_cast<float>(mn));
-    }
+    KScales(row[blk], a, off);
   }
   static HWY_INLINE void Group(const Block* row, size_t g, int16_t* q) {
     const size_t t = g % 8;
