@@ -18,7 +18,7 @@
 //                     Q6_K: -32 * d * sc_h); Q8_0: 0
 //   ls[g][h][16]      i16: Q6_K's per-16 scales for vpmaddwd (row r in lanes
 //                     2r, 2r+1); 1 for the other types
-// x rows are rounded to int8 per 32-group exactly as MatMul does (dx =
+// x rows are rounded to int8 per 32-group by MatMul's own rounding (dx =
 // amax/127, nearest-even), with the group sums dx*sum(q) per half group for
 // the offsets. Weights are unsigned (u8 x i8 in vpmaddubsw), except Q8_0,
 // which uses the sign trick |w| x sign(w)*x and widens every step.
@@ -35,6 +35,7 @@
 #include "base/half.h"
 #include "kernels/gemm_int8.h"
 #include "kernels/kquant_scales.h"
+#include "kernels/matmul.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_int8.cc"
@@ -266,46 +267,6 @@ struct XQuant {
   size_t cols;
 };
 
-HWY_INLINE float HMax(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
-
-HWY_INLINE int HSum32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-  return _mm_cvtsi128_si32(s);
-}
-
-HWY_NOINLINE void QuantizeRow(const float* x, size_t cols, int8_t* q, float* d, float* hs) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  for (size_t g = 0; g < cols / 32; ++g) {
-    const float* xg = x + g * 32;
-    __m256 v[4];
-    __m256 amax = _mm256_setzero_ps();
-    for (int i = 0; i < 4; ++i) {
-      v[i] = _mm256_loadu_ps(xg + 8 * i);
-      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[i]));
-    }
-    const float dx = HMax(amax) / 127.0f;
-    const __m256 id = _mm256_set1_ps(dx != 0.0f ? 1.0f / dx : 0.0f);
-    __m256i qi[4];
-    for (int i = 0; i < 4; ++i) qi[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], id));  // nearest-even
-    d[g] = dx;
-    hs[2 * g] = dx * static_cast<float>(HSum32(_mm256_add_epi32(qi[0], qi[1])));
-    hs[2 * g + 1] = dx * static_cast<float>(HSum32(_mm256_add_epi32(qi[2], qi[3])));
-    // i32 -> i16 -> i8 with packs (lane-interleaving), then restore order.
-    const __m256i p16a = _mm256_packs_epi32(qi[0], qi[1]);
-    const __m256i p16b = _mm256_packs_epi32(qi[2], qi[3]);
-    __m256i p8 = _mm256_packs_epi16(p16a, p16b);
-    p8 = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + g * 32), p8);
-  }
-}
-
 // out rows [b0, b0 + kB) x panels' rows: kP panels x kB batch rows.
 template <class T, size_t kP, size_t kB>
 HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out,
@@ -399,10 +360,10 @@ HWY_NOINLINE void SweepBatch(const Panel* panels, const XQuant& x, size_t n_batc
   for (; b0 < n_batch; ++b0) Tile<T, kP, 1>(panels, x, b0, out, out_stride, r0);
 }
 
-template <class T>
-void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
-          ThreadPool* pool) {
-  const size_t cols = w.cols, groups = cols / 32;
+// Rounds the batch's x rows (QuantizeActivations) into buffers owned by
+// the calling thread, reused across calls; rows split over pool if given.
+XQuant QuantizeBatch(const float* x, size_t n_batch, size_t cols, ThreadPool* pool) {
+  const size_t groups = cols / 32;
   thread_local std::vector<int8_t> xq;
   thread_local std::vector<float> xd, xhs;
   xq.resize(n_batch * cols);
@@ -411,17 +372,24 @@ void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, si
   int8_t* q = xq.data();
   float* d = xd.data();
   float* hs = xhs.data();
-  auto quantize = [&](size_t begin, size_t end, size_t) HWY_ATTR {
+  auto quantize = [&](size_t begin, size_t end, size_t) {
     for (size_t b = begin; b < end; ++b) {
-      QuantizeRow(x + b * cols, cols, q + b * cols, d + b * groups, hs + b * groups * 2);
+      QuantizeActivations(x + b * cols, cols, q + b * cols, d + b * groups, nullptr,
+                          hs + b * groups * 2);
     }
   };
-  if (pool != nullptr) {
+  if (pool != nullptr && n_batch > 1) {
     pool->ParallelFor(n_batch, 1, quantize);
   } else {
     quantize(0, n_batch, 0);
   }
-  const XQuant xv{q, d, hs, cols};
+  return XQuant{q, d, hs, cols};
+}
+
+template <class T>
+void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
+          ThreadPool* pool) {
+  const XQuant xv = QuantizeBatch(x, n_batch, w.cols, pool);
 
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
@@ -456,7 +424,7 @@ void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, si
 // Rows past the matrix's end are zero (d = 0).
 constexpr size_t kQ4PanelGroupBytes = 144;
 
-// out rows of kP panels x kB batch rows; x as QuantizeRow gives it.
+// out rows of kP panels x kB batch rows; x as QuantizeActivations gives it.
 template <size_t kP, size_t kB>
 HWY_INLINE void PackedQ4Tile(const uint8_t* panels, size_t groups, const XQuant& x, size_t b0,
                              size_t p0, size_t rows, float* out, size_t out_stride) {
@@ -778,16 +746,7 @@ bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const 
     return false;
   }
   const size_t cols = w.cols, groups = cols / 32;
-  thread_local std::vector<int8_t> xq;
-  thread_local std::vector<float> xd, xhs;
-  xq.resize(n_batch * cols);
-  xd.resize(n_batch * groups);
-  xhs.resize(n_batch * groups * 2);
-  for (size_t b = 0; b < n_batch; ++b) {
-    QuantizeRow(x + b * cols, cols, xq.data() + b * cols, xd.data() + b * groups,
-                xhs.data() + b * groups * 2);
-  }
-  const XQuant xv{xq.data(), xd.data(), xhs.data(), cols};
+  const XQuant xv = QuantizeBatch(x, n_batch, cols, nullptr);
   const uint8_t* panels = static_cast<const uint8_t*>(w.packed);
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   const bool q8 = w.type == DType::kQ8_0;

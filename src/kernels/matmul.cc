@@ -144,15 +144,17 @@ struct FloatKernel {
 // with integer q[k] (a and off per group). A type describes its groups:
 //   Block, kGroups      block struct; 32-weight groups per block (8 for
 //                       k-quants, whose super-blocks hold 256 weights)
-//   Scale(row, g)       a of group g of a row
-//   Offset(row, g)      off (types with kOffset; 0 otherwise)
+//   Scales(row, blk, a, off)  a and off of every group of block blk
+//                       (decoded once per block and row); single-group
+//                       types also have Scale/Offset(row, g) for
+//                       DequantizeRow
 //   Group(row, g, q)    the 32 integers q as int16 (scalar; Q6_K folds its
 //                       per-16 int8 scales into q, a = d)
 //   Avx2(row, g, lane)  x86: the 32 q as bytes, signed (kSigned) or unsigned;
 //                       kLaneScale types (Q6_K) set *lane to 16 int16
 //                       multipliers applied in vpmaddwd (per-16 scales)
-// The offset part, off * sum_k x[k], is added after the main loop from the
-// per-group sums of the quantized x.
+// The offset part, off * sum_k x[k], comes from the per-group sums of the
+// quantized x: 8 groups per vector FMA on x86, a scalar sum elsewhere.
 
 // int16 lanes per chunk: 16 on AVX2/AVX3, 8 on 128-bit targets, 1 on
 // HWY_SCALAR. A 32-weight group is 32/N chunks.
@@ -300,18 +302,6 @@ struct Q4_KW {
   using Block = BlockQ4_K;
   static constexpr size_t kGroups = 8;
   static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = false;
-  static HWY_INLINE float Scale(const Block* row, size_t g) {
-    const Block& b = row[g / 8];
-    int sc, mn;
-    ScaleMinK4(g % 8, b.scales, &sc, &mn);
-    return ScaleToF32(b.d) * static_cast<float>(sc);
-  }
-  static HWY_INLINE float Offset(const Block* row, size_t g) {
-    const Block& b = row[g / 8];
-    int sc, mn;
-    ScaleMinK4(g % 8, b.scales, &sc, &mn);
-    return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
-  }
   static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
     KScales(row[blk], a, off);
   }
@@ -335,18 +325,6 @@ struct Q5_KW {
   using Block = BlockQ5_K;
   static constexpr size_t kGroups = 8;
   static constexpr bool kSigned = false, kLaneScale = false, kOffset = true, kVecDecode = false;
-  static HWY_INLINE float Scale(const Block* row, size_t g) {
-    const Block& b = row[g / 8];
-    int sc, mn;
-    ScaleMinK4(g % 8, b.scales, &sc, &mn);
-    return ScaleToF32(b.d) * static_cast<float>(sc);
-  }
-  static HWY_INLINE float Offset(const Block* row, size_t g) {
-    const Block& b = row[g / 8];
-    int sc, mn;
-    ScaleMinK4(g % 8, b.scales, &sc, &mn);
-    return -(ScaleToF32(b.dmin) * static_cast<float>(mn));
-  }
   static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
     KScales(row[blk], a, off);
   }
@@ -379,8 +357,6 @@ struct Q6_KW {
   using Block = BlockQ6_K;
   static constexpr size_t kGroups = 8;
   static constexpr bool kSigned = true, kLaneScale = true, kOffset = false, kVecDecode = false;
-  static HWY_INLINE float Scale(const Block* row, size_t g) { return ScaleToF32(row[g / 8].d); }
-  static HWY_INLINE float Offset(const Block*, size_t) { return 0.0f; }
   static HWY_INLINE void Scales(const Block* row, size_t blk, float* a, float* off) {
     const float d = ScaleToF32(row[blk].d);
     for (size_t t = 0; t < 8; ++t) {
@@ -431,13 +407,15 @@ HWY_INLINE void DecodeV16(D16 d16, const typename T::Block* row, size_t g, V16* 
 }
 
 // x quantized per 32-group: q [cols] int8 in [-127, 127], d [cols/32]
-// scales dx = amax/127, s [cols/32] = dx * sum of the group's q.
-HWY_NOINLINE void QuantizeX(const float* x, size_t cols, int8_t* q, float* d, float* s) {
+// scales dx = amax/127, s [cols/32] = dx * sum of the group's q and, when
+// hs is not null, hs [cols/16] = dx * sum of each 16-element half's q.
+HWY_NOINLINE void QuantizeX(const float* x, size_t cols, int8_t* q, float* d, float* s,
+                            float* hs) {
   const hn::CappedTag<float, 16> df;
   const hn::Rebind<int32_t, decltype(df)> di;
   const hn::Rebind<int8_t, decltype(df)> d8;
   using VF = hn::Vec<decltype(df)>;
-  const size_t n = hn::Lanes(df);
+  const size_t n = hn::Lanes(df);  // <= 16: a vector never straddles the halves
   for (size_t blk = 0; blk < cols / 32; ++blk) {
     const float* xb = x + blk * 32;
     VF vmax = hn::Zero(df);
@@ -445,14 +423,24 @@ HWY_NOINLINE void QuantizeX(const float* x, size_t cols, int8_t* q, float* d, fl
     const float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
     const float dx = amax / 127.0f;
     const VF id = hn::Set(df, dx != 0.0f ? 1.0f / dx : 0.0f);
-    auto vsum = hn::Zero(di);
+    auto vsum0 = hn::Zero(di), vsum1 = hn::Zero(di);
     for (size_t c = 0; c < 32; c += n) {
       const auto qi = hn::NearestInt(hn::Mul(hn::LoadU(df, xb + c), id));
-      vsum = hn::Add(vsum, qi);
+      if (c < 16) {
+        vsum0 = hn::Add(vsum0, qi);
+      } else {
+        vsum1 = hn::Add(vsum1, qi);
+      }
       hn::StoreU(hn::DemoteTo(d8, qi), d8, q + blk * 32 + c);
     }
+    const int32_t sum0 = hn::GetLane(hn::SumOfLanes(di, vsum0));
+    const int32_t sum1 = hn::GetLane(hn::SumOfLanes(di, vsum1));
     d[blk] = dx;
-    s[blk] = dx * static_cast<float>(hn::GetLane(hn::SumOfLanes(di, vsum)));
+    if (s != nullptr) s[blk] = dx * static_cast<float>(sum0 + sum1);
+    if (hs != nullptr) {
+      hs[2 * blk] = dx * static_cast<float>(sum0);
+      hs[2 * blk + 1] = dx * static_cast<float>(sum1);
+    }
   }
 }
 
@@ -675,7 +663,8 @@ void QuantMatMul(float* out, size_t out_stride, const TensorView& w, const float
   float* s = xs.data();
   auto quantize = [&](size_t begin, size_t end, size_t) HWY_ATTR {
     for (size_t b = begin; b < end; ++b) {
-      QuantizeX(x + b * w.cols, w.cols, q + b * w.cols, d + b * n_groups, s + b * n_groups);
+      QuantizeX(x + b * w.cols, w.cols, q + b * w.cols, d + b * n_groups, s + b * n_groups,
+                nullptr);
     }
   };
   if (pool != nullptr && n_batch > 1) {
@@ -785,6 +774,7 @@ HWY_AFTER_NAMESPACE();
 namespace radixlm {
 
 HWY_EXPORT(MatMulImpl);
+HWY_EXPORT(QuantizeX);
 HWY_EXPORT(DequantizeRowImpl);
 
 void MatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
@@ -798,6 +788,10 @@ void MatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
     return;
   }
   HWY_DYNAMIC_DISPATCH(MatMulImpl)(out, out_stride, w, x, n_batch, pool);
+}
+
+void QuantizeActivations(const float* x, size_t cols, int8_t* q, float* d, float* s, float* hs) {
+  HWY_DYNAMIC_DISPATCH(QuantizeX)(x, cols, q, d, s, hs);
 }
 
 void DequantizeRow(float* out, const TensorView& w, size_t row) {

@@ -5,6 +5,7 @@
 #define RADIXLM_KERNELS_MATMUL_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "base/thread_pool.h"
 #include "kernels/tensor_view.h"
@@ -16,6 +17,12 @@ namespace radixlm {
 // REQUIRES out_stride >= w.rows. pool may be nullptr (single thread).
 void MatMul(float* out, size_t out_stride, const TensorView& w, const float* x,
             size_t n_batch, ThreadPool* pool);
+
+// The activation rounding of the int8 paths (MatMul's row kernels,
+// GemmInt8, the decode panels): per 32-group of x (cols % 32 == 0), dx =
+// amax/127 into d[g], q = nearest-even(x/dx) as int8, and, where not null,
+// s[g] = dx * sum(q) and hs[2g + h] = dx * sum of half h's q.
+void QuantizeActivations(const float* x, size_t cols, int8_t* q, float* d, float* s, float* hs);
 
 // out[c] = w[row][c] (dequantized), c < w.cols.
 void DequantizeRow(float* out, const TensorView& w, size_t row);
