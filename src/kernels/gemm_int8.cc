@@ -11,17 +11,17 @@
 // the f32 scaling happens once per group per 8 rows.
 //
 // Layout (a "panel" = 8 weight rows, repacked once per call, per thread):
-//   q[g][s][r*4 + k]  u8 (i8 for Q8_0): weight 4s+k of group g of row r
+//   q[g][s][r*4 + k]  u8: weight 4s+k of group g of row r
 //   a[g][r]           f32: the group's scale (Q6_K: d)
 //   off[g][h][r]      f32: the group's offset for half h (16 weights):
 //                     w = a * q + off (Q4_0: -8d; Q4_1: m; K-quants: -dmin*mn;
-//                     Q6_K: -32 * d * sc_h); Q8_0: 0
+//                     Q6_K: -32 * d * sc_h)
 //   ls[g][h][16]      i16: Q6_K's per-16 scales for vpmaddwd (row r in lanes
 //                     2r, 2r+1); 1 for the other types
 // x rows are rounded to int8 per 32-group by MatMul's own rounding (dx =
 // amax/127, nearest-even), with the group sums dx*sum(q) per half group for
-// the offsets. Weights are unsigned (u8 x i8 in vpmaddubsw), except Q8_0,
-// which uses the sign trick |w| x sign(w)*x and widens every step.
+// the offsets. Weights are unsigned (u8 x i8 in vpmaddubsw). Q8_0, whose
+// weights are signed, has its own int16 kernel (GemmQ8, below).
 //
 // Work split: threads take ranges of 16-row blocks (two panels); a block is
 // repacked into the thread's scratch (L1/L2-sized: 2 x 256 bytes per
@@ -73,22 +73,13 @@ struct GroupCode {
   int16_t ls[2];    // vpmaddwd multiplier per half group
 };
 
-// A type: kSigned (i8 weights, sign trick), kAccSteps (vpmaddubsw steps
-// summed in int16 before vpmaddwd: 2 * steps * qmax * 127 <= 32767),
-// kHalves (offsets/multipliers differ between the two 16-weight halves),
-// Decode(row, g) -> GroupCode.
-struct Q8_0G {
-  using Block = BlockQ8_0;
-  static constexpr bool kSigned = true, kHalves = false;
-  static constexpr size_t kAccSteps = 1, kGroupsPerBlock = 1;
-  static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
-    return GroupCode{Load256(row[g].qs), Half(row[g].d), {0.0f, 0.0f}, {1, 1}};
-  }
-};
+// A type: kAccSteps (vpmaddubsw steps summed in int16 before vpmaddwd:
+// 2 * steps * qmax * 127 <= 32767), kHalves (offsets/multipliers differ
+// between the two 16-weight halves), Decode(row, g) -> GroupCode.
 
 struct Q4_0G {
   using Block = BlockQ4_0;
-  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr bool kHalves = false;
   static constexpr size_t kAccSteps = 8, kGroupsPerBlock = 1;
   static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
     const float d = Half(row[g].d);
@@ -98,7 +89,7 @@ struct Q4_0G {
 
 struct Q4_1G {
   using Block = BlockQ4_1;
-  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr bool kHalves = false;
   static constexpr size_t kAccSteps = 8, kGroupsPerBlock = 1;
   static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
     const float m = Half(row[g].m);
@@ -108,7 +99,7 @@ struct Q4_1G {
 
 struct Q4_KG {
   using Block = BlockQ4_K;
-  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr bool kHalves = false;
   static constexpr size_t kAccSteps = 8, kGroupsPerBlock = 8;
   static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
     const Block& b = row[g / 8];
@@ -125,7 +116,7 @@ struct Q4_KG {
 
 struct Q5_KG {
   using Block = BlockQ5_K;
-  static constexpr bool kSigned = false, kHalves = false;
+  static constexpr bool kHalves = false;
   static constexpr size_t kAccSteps = 4, kGroupsPerBlock = 8;
   static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
     const Block& b = row[g / 8];
@@ -147,7 +138,7 @@ struct Q5_KG {
 // w = d * sc * (q6 - 32) with one int8 sc per 16 weights.
 struct Q6_KG {
   using Block = BlockQ6_K;
-  static constexpr bool kSigned = false, kHalves = true;
+  static constexpr bool kHalves = true;
   static constexpr size_t kAccSteps = 2, kGroupsPerBlock = 8;
   static HWY_INLINE GroupCode Decode(const Block* row, size_t g) {
     const Block& b = row[g / 8];
@@ -275,11 +266,14 @@ HWY_NOINLINE Panel PackPanel(const TensorView& w, size_t r0, size_t n, PanelScra
 // x rounded to int8 per 32-group: q [n][cols], d [n][groups] = amax/127,
 // hs [n][groups][2] = d * sum of q over each half group.
 struct XQuant {
-  const int8_t* q;
+  const int8_t* q;  // row b at q + b * stride
   const float* d;
   const float* hs;
   size_t cols;
+  size_t stride;
+  const int8_t* row(size_t b) const { return q + b * stride; }
 };
+
 
 // out rows [b0, b0 + kB) x panels' rows: kP panels x kB batch rows.
 template <class T, size_t kP, size_t kB>
@@ -287,7 +281,7 @@ HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out
                      size_t out_stride, size_t r0) {
   const size_t groups = x.cols / 32;
   const int8_t* xr[kB];
-  for (size_t j = 0; j < kB; ++j) xr[j] = x.q + (b0 + j) * x.cols;
+  for (size_t j = 0; j < kB; ++j) xr[j] = x.row(b0 + j);
   __m256 accf[kP][kB];
   for (size_t p = 0; p < kP; ++p) {
     for (size_t j = 0; j < kB; ++j) accf[p][j] = _mm256_setzero_ps();
@@ -303,38 +297,26 @@ HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out
     }
     HWY_UNROLL(8)
     for (size_t s = 0; s < 8; ++s) {
-      __m256i wv[kP], wa[kP];
-      for (size_t p = 0; p < kP; ++p) {
-        wv[p] = Load256(panels[p].q + g * 256 + s * 32);
-        wa[p] = T::kSigned ? _mm256_abs_epi8(wv[p]) : wv[p];
-      }
+      __m256i wv[kP];
+      for (size_t p = 0; p < kP; ++p) wv[p] = Load256(panels[p].q + g * 256 + s * 32);
       for (size_t j = 0; j < kB; ++j) {
         int32_t x4;
         std::memcpy(&x4, xr[j] + g * 32 + 4 * s, 4);
         const __m256i xb = _mm256_set1_epi32(x4);
         for (size_t p = 0; p < kP; ++p) {
-          const __m256i xv = T::kSigned ? _mm256_sign_epi8(xb, wv[p]) : xb;
-          const __m256i m = _mm256_maddubs_epi16(wa[p], xv);
-          if constexpr (T::kAccSteps == 1) {
-            acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(m, ones));
-          } else {
-            acc16[p][j] = _mm256_add_epi16(acc16[p][j], m);
-          }
+          acc16[p][j] = _mm256_add_epi16(acc16[p][j], _mm256_maddubs_epi16(wv[p], xb));
           // Keeps the accumulator in its register: without this GCC
           // reassociates the int16 sums of the unrolled steps into a tree
           // and spills every partial product.
           KeepInRegister(acc16[p][j]);
-          KeepInRegister(acc32[p][j]);
         }
       }
-      if constexpr (T::kAccSteps > 1) {
-        if ((s + 1) % T::kAccSteps == 0) {
-          for (size_t p = 0; p < kP; ++p) {
-            const __m256i mul = T::kHalves ? Load256(panels[p].ls + g * 32 + 16 * (s / 4)) : ones;
-            for (size_t j = 0; j < kB; ++j) {
-              acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(acc16[p][j], mul));
-              acc16[p][j] = _mm256_setzero_si256();
-            }
+      if ((s + 1) % T::kAccSteps == 0) {
+        for (size_t p = 0; p < kP; ++p) {
+          const __m256i mul = T::kHalves ? Load256(panels[p].ls + g * 32 + 16 * (s / 4)) : ones;
+          for (size_t j = 0; j < kB; ++j) {
+            acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(acc16[p][j], mul));
+            acc16[p][j] = _mm256_setzero_si256();
           }
         }
       }
@@ -351,7 +333,7 @@ HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out
         if constexpr (T::kHalves) {
           accf[p][j] = _mm256_fmadd_ps(off0, _mm256_broadcast_ss(hs), accf[p][j]);
           accf[p][j] = _mm256_fmadd_ps(off1, _mm256_broadcast_ss(hs + 1), accf[p][j]);
-        } else if constexpr (!T::kSigned) {
+        } else {
           accf[p][j] = _mm256_fmadd_ps(off0, _mm256_set1_ps(hs[0] + hs[1]), accf[p][j]);
         }
       }
@@ -380,7 +362,8 @@ XQuant QuantizeBatch(const float* x, size_t n_batch, size_t cols, ThreadPool* po
   const size_t groups = cols / 32;
   thread_local std::vector<int8_t> xq;
   thread_local std::vector<float> xd, xhs;
-  xq.resize(n_batch * cols);
+  const size_t stride = cols;
+  xq.resize(n_batch * stride);
   xd.resize(n_batch * groups);
   xhs.resize(n_batch * groups * 2);
   int8_t* q = xq.data();
@@ -388,7 +371,7 @@ XQuant QuantizeBatch(const float* x, size_t n_batch, size_t cols, ThreadPool* po
   float* hs = xhs.data();
   auto quantize = [&](size_t begin, size_t end, size_t) {
     for (size_t b = begin; b < end; ++b) {
-      QuantizeActivations(x + b * cols, cols, q + b * cols, d + b * groups, nullptr,
+      QuantizeActivations(x + b * cols, cols, q + b * stride, d + b * groups, nullptr,
                           hs + b * groups * 2);
     }
   };
@@ -397,7 +380,7 @@ XQuant QuantizeBatch(const float* x, size_t n_batch, size_t cols, ThreadPool* po
   } else {
     quantize(0, n_batch, 0);
   }
-  return XQuant{q, d, hs, cols};
+  return XQuant{q, d, hs, cols, stride};
 }
 
 template <class T>
@@ -419,6 +402,221 @@ void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, si
         SweepBatch<T, 2>(panels, xv, n_batch, out, out_stride, p0 * kPanelRows);
       } else {
         SweepBatch<T, 1>(panels, xv, n_batch, out, out_stride, p0 * kPanelRows);
+      }
+    }
+  };
+  if (pool != nullptr && n_panels > kBlockPanels) {
+    pool->ParallelFor(n_panels, kBlockPanels, work);
+  } else {
+    work(0, n_panels, 0);
+  }
+}
+
+// ----------------------------------------- q8_0 for many rows: int16 lanes
+//
+// Q8_0's weights are signed and reach +-127, so vpmaddubsw (u8 x i8) needs
+// the sign trick, and its pair sums (up to 2 * 127 * 127) must be widened
+// every step: vpsignb + vpmaddubsw + vpmaddwd per 32 multiply-adds, the
+// first and last on the same two pipes on Zen 3 as vpmaddubsw. Widened to
+// int16 instead, the weights and x go straight into vpmaddwd (16
+// multiply-adds, summed pairwise into int32) and vpaddd, which runs on the
+// other pipes: TinyLlama Q8_0 pp512 1.19x (median of 3 alternating runs of
+// `radixlm bench -p 512 -n 0 -t 2`, 2-vCPU Zen 3), kernels_bench q8_0
+// 5632x2048 batch 512 about 1.1x.
+//
+// Panel (per call, per thread, like Panel): q16[g][s][r*2 + k] = weight
+// 2s+k of group g of row r (s < 16), int16; a[g][r] = the group's scale.
+struct Panel16 {
+  const int16_t* q;  // [groups][16][16]
+  const float* a;    // [groups][8]
+  size_t rows;       // valid rows (<= 8)
+};
+
+struct Panel16Scratch {
+  std::vector<int16_t> q;
+  std::vector<float> a;
+};
+
+
+HWY_NOINLINE Panel16 PackPanelQ8(const TensorView& w, size_t r0, size_t n, Panel16Scratch* s) {
+  const size_t groups = w.cols / 32;
+  s->q.resize(groups * 256 + 32);  // + room to align to 64 bytes
+  int16_t* q = s->q.data() + (-reinterpret_cast<uintptr_t>(s->q.data()) & 63) / 2;
+  s->a.resize(groups * 8);
+  const BlockQ8_0* rows[kPanelRows];
+  for (size_t r = 0; r < kPanelRows; ++r) {
+    rows[r] = static_cast<const BlockQ8_0*>(w.row(r0 + (r < n ? r : 0)));
+  }
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i lo[8], hi[8], out[8];
+    for (size_t r = 0; r < kPanelRows; ++r) {
+      const __m256i v = r < n ? Load256(rows[r][g].qs) : _mm256_setzero_si256();
+      lo[r] = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(v));
+      hi[r] = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(v, 1));
+      s->a[g * 8 + r] = r < n ? Half(rows[r][g].d) : 0.0f;
+    }
+    Transpose8x8(lo, out);
+    for (int k = 0; k < 8; ++k) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(q + g * 256 + k * 16), out[k]);
+    }
+    Transpose8x8(hi, out);
+    for (int k = 0; k < 8; ++k) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(q + g * 256 + 128 + k * 16), out[k]);
+    }
+  }
+  return Panel16{q, s->a.data(), n};
+}
+
+// Any tile of kP panels x kB rows (the edges: a last odd panel, the batch's
+// last rows). x16: the rounded x as int16, [n][cols].
+template <size_t kP, size_t kB>
+HWY_INLINE void Tile16(const Panel16* panels, const int16_t* x16, size_t x16_stride,
+                       const XQuant& x, size_t b0, float* out, size_t out_stride, size_t r0) {
+  const size_t groups = x.cols / 32;
+  __m256 accf[kP][kB];
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) accf[p][j] = _mm256_setzero_ps();
+  }
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i acc[kP][kB];
+    for (size_t p = 0; p < kP; ++p) {
+      for (size_t j = 0; j < kB; ++j) acc[p][j] = _mm256_setzero_si256();
+    }
+    for (size_t s = 0; s < 16; ++s) {
+      for (size_t j = 0; j < kB; ++j) {
+        int32_t x2;
+        std::memcpy(&x2, x16 + (b0 + j) * x16_stride + g * 32 + 2 * s, 4);
+        const __m256i xb = _mm256_set1_epi32(x2);
+        for (size_t p = 0; p < kP; ++p) {
+          acc[p][j] = _mm256_add_epi32(
+              acc[p][j], _mm256_madd_epi16(Load256(panels[p].q + g * 256 + s * 16), xb));
+        }
+      }
+    }
+    for (size_t p = 0; p < kP; ++p) {
+      const __m256 a = _mm256_loadu_ps(panels[p].a + g * 8);
+      for (size_t j = 0; j < kB; ++j) {
+        const __m256 scale = _mm256_mul_ps(a, _mm256_broadcast_ss(x.d + (b0 + j) * groups + g));
+        accf[p][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[p][j]), scale, accf[p][j]);
+      }
+    }
+  }
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) {
+      StoreRows(out + (b0 + j) * out_stride + r0 + p * kPanelRows, accf[p][j], panels[p].rows);
+    }
+  }
+}
+
+// The main tile, 2 panels x 3 rows, in assembly: 6 int32 sums, 6 f32 sums,
+// 2 weight vectors, a broadcast and a product take all 16 ymm registers,
+// and GCC's allocation of Tile16's intrinsics at this size spills in the
+// inner loop. One asm statement is one group: 16 steps of 2 loads, 3
+// broadcasts, 6 vpmaddwd and 6 vpaddd, then f[p][j] += cvt(sum) * (a[p] *
+// dx[j]). Operands: w0/w1 the panels' group, x0 row b0's group in x16 (rows
+// b0+1, b0+2 at xs, 2 * xs), a0/a1 the panels' scales, s0 row b0's dx
+// (next rows at st, 2 * st).
+#define RLM_Q16_STEP(W, X)                       \
+  "vmovdqa " W "(%[w0]), %[wa]\n\t"              \
+  "vmovdqa " W "(%[w1]), %[wb]\n\t"              \
+  "vpbroadcastd " X "(%[x0]), %[xb]\n\t"         \
+  "vpmaddwd %[xb], %[wa], %[t]\n\t"              \
+  "vpaddd %[t], %[a00], %[a00]\n\t"              \
+  "vpmaddwd %[xb], %[wb], %[t]\n\t"              \
+  "vpaddd %[t], %[a10], %[a10]\n\t"              \
+  "vpbroadcastd " X "(%[x0],%[xs],1), %[xb]\n\t" \
+  "vpmaddwd %[xb], %[wa], %[t]\n\t"              \
+  "vpaddd %[t], %[a01], %[a01]\n\t"              \
+  "vpmaddwd %[xb], %[wb], %[t]\n\t"              \
+  "vpaddd %[t], %[a11], %[a11]\n\t"              \
+  "vpbroadcastd " X "(%[x0],%[xs],2), %[xb]\n\t" \
+  "vpmaddwd %[xb], %[wa], %[t]\n\t"              \
+  "vpaddd %[t], %[a02], %[a02]\n\t"              \
+  "vpmaddwd %[xb], %[wb], %[t]\n\t"              \
+  "vpaddd %[t], %[a12], %[a12]\n\t"
+#define RLM_Q16_SCALE(S, A, F)                                       \
+  "vcvtdq2ps %[" A "], %[" A "]\n\tvbroadcastss " S ", %[xb]\n\t" \
+  "vmulps %[xb], %[wa], %[t]\n\tvfmadd231ps %[t], %[" A "], %[" F "]\n\t"
+#define RLM_Q16_PANEL(P)                                \
+  "vmovups (%[a" P "]), %[wa]\n\t"                      \
+  RLM_Q16_SCALE("(%[s0])", "a" P "0", "f" P "0")         \
+  RLM_Q16_SCALE("(%[s0],%[st],1)", "a" P "1", "f" P "1") \
+  RLM_Q16_SCALE("(%[s0],%[st],2)", "a" P "2", "f" P "2")
+
+HWY_NOINLINE void Tile16Asm(const Panel16* panels, const int16_t* x16, size_t x16_stride,
+                            const XQuant& x, size_t b0, float* out, size_t out_stride,
+                            size_t r0) {
+  const size_t groups = x.cols / 32;
+  __m256 f00 = _mm256_setzero_ps(), f01 = f00, f02 = f00, f10 = f00, f11 = f00, f12 = f00;
+  const int16_t* x0 = x16 + b0 * x16_stride;
+  const float* s0 = x.d + b0 * groups;
+  const size_t xs = x16_stride * sizeof(int16_t), st = groups * sizeof(float);
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i a00, a01, a02, a10, a11, a12, wa, wb, xb, t;
+    asm("vpxor %[a00], %[a00], %[a00]\n\tvpxor %[a01], %[a01], %[a01]\n\t"
+        "vpxor %[a02], %[a02], %[a02]\n\tvpxor %[a10], %[a10], %[a10]\n\t"
+        "vpxor %[a11], %[a11], %[a11]\n\tvpxor %[a12], %[a12], %[a12]\n\t"
+        RLM_Q16_STEP("0", "0") RLM_Q16_STEP("32", "4") RLM_Q16_STEP("64", "8")
+        RLM_Q16_STEP("96", "12") RLM_Q16_STEP("128", "16") RLM_Q16_STEP("160", "20")
+        RLM_Q16_STEP("192", "24") RLM_Q16_STEP("224", "28") RLM_Q16_STEP("256", "32")
+        RLM_Q16_STEP("288", "36") RLM_Q16_STEP("320", "40") RLM_Q16_STEP("352", "44")
+        RLM_Q16_STEP("384", "48") RLM_Q16_STEP("416", "52") RLM_Q16_STEP("448", "56")
+        RLM_Q16_STEP("480", "60")
+        RLM_Q16_PANEL("0") RLM_Q16_PANEL("1")
+        : [a00] "=&x"(a00), [a01] "=&x"(a01), [a02] "=&x"(a02), [a10] "=&x"(a10),
+          [a11] "=&x"(a11), [a12] "=&x"(a12), [f00] "+x"(f00), [f01] "+x"(f01), [f02] "+x"(f02),
+          [f10] "+x"(f10), [f11] "+x"(f11), [f12] "+x"(f12), [wa] "=&x"(wa), [wb] "=&x"(wb),
+          [xb] "=&x"(xb), [t] "=&x"(t)
+        : [w0] "r"(panels[0].q + g * 256), [w1] "r"(panels[1].q + g * 256),
+          [x0] "r"(x0 + g * 32), [xs] "r"(xs), [a0] "r"(panels[0].a + g * 8),
+          [a1] "r"(panels[1].a + g * 8), [s0] "r"(s0 + g), [st] "r"(st)
+        : "memory");
+  }
+  const __m256 acc[2][3] = {{f00, f01, f02}, {f10, f11, f12}};
+  for (size_t p = 0; p < 2; ++p) {
+    for (size_t j = 0; j < 3; ++j) {
+      StoreRows(out + (b0 + j) * out_stride + r0 + p * kPanelRows, acc[p][j], panels[p].rows);
+    }
+  }
+}
+#undef RLM_Q16_STEP
+#undef RLM_Q16_SCALE
+#undef RLM_Q16_PANEL
+
+void GemmQ8(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
+            ThreadPool* pool) {
+  const XQuant xv = QuantizeBatch(x, n_batch, w.cols, pool);
+  // x widened to int16.
+  thread_local std::vector<int16_t> x16v;
+  const size_t x16_stride = w.cols;
+  x16v.resize(n_batch * x16_stride);
+  int16_t* x16 = x16v.data();
+  for (size_t b = 0; b < n_batch; ++b) {
+    for (size_t c = 0; c < w.cols; ++c) x16[b * x16_stride + c] = xv.row(b)[c];
+  }
+  const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
+  auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
+    thread_local Panel16Scratch scratch[kBlockPanels];
+    for (size_t p0 = begin; p0 < end; p0 += kBlockPanels) {
+      const size_t np = std::min(kBlockPanels, end - p0);
+      Panel16 panels[kBlockPanels];
+      for (size_t i = 0; i < np; ++i) {
+        const size_t r = (p0 + i) * kPanelRows;
+        panels[i] = PackPanelQ8(w, r, std::min(kPanelRows, w.rows - r), &scratch[i]);
+      }
+      const size_t r0 = p0 * kPanelRows;
+      size_t b0 = 0;
+      if (np == 2) {
+        for (; b0 + 3 <= n_batch; b0 += 3) {
+          Tile16Asm(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+        }
+        for (; b0 < n_batch; ++b0) {
+          Tile16<2, 1>(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+        }
+      } else {
+        for (; b0 < n_batch; ++b0) {
+          Tile16<1, 1>(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+        }
       }
     }
   };
@@ -465,7 +663,7 @@ HWY_INLINE void PackedQ4Tile(const uint8_t* panels, size_t groups, const XQuant&
         hi[p] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
       }
       for (size_t j = 0; j < kB; ++j) {
-        const int8_t* xg = x.q + (b0 + j) * x.cols + g * 32;
+        const int8_t* xg = x.row(b0 + j) + g * 32;
         int32_t x_lo, x_hi;
         std::memcpy(&x_lo, xg + 4 * s, 4);
         std::memcpy(&x_hi, xg + 16 + 4 * s, 4);
@@ -525,7 +723,7 @@ HWY_INLINE void PackedQ8Tile(const uint8_t* panels, size_t groups, const XQuant&
       }
       for (size_t j = 0; j < kB; ++j) {
         int32_t x4;
-        std::memcpy(&x4, x.q + (b0 + j) * x.cols + g * 32 + 4 * s, 4);
+        std::memcpy(&x4, x.row(b0 + j) + g * 32 + 4 * s, 4);
         const __m256i xb = _mm256_set1_epi32(x4);
         for (size_t p = 0; p < kP; ++p) {
           const __m256i m = _mm256_maddubs_epi16(va[p], _mm256_sign_epi8(xb, v[p]));
@@ -591,7 +789,7 @@ HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuant
           hi[p] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
         }
         for (size_t j = 0; j < kB; ++j) {
-          const int8_t* xg = x.q + (b0 + j) * x.cols + blk * 256 + 64 * pair + 4 * s;
+          const int8_t* xg = x.row(b0 + j) + blk * 256 + 64 * pair + 4 * s;
           int32_t x_lo, x_hi;
           std::memcpy(&x_lo, xg, 4);
           std::memcpy(&x_hi, xg + 32, 4);
@@ -667,7 +865,7 @@ HWY_INLINE void PackedQ6KTile(const uint8_t* panels, size_t blocks, const XQuant
       PrefetchAhead(base[p], kQ6KPanelBlockBytes);
       d[p] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1664)));
     }
-    const int8_t* xb = x.q + b * x.cols + blk * 256;
+    const int8_t* xb = x.row(b) + blk * 256;
     for (size_t h = 0; h < 2; ++h) {
       // isum[p][u][half]: int32 per row for group 4h+u, weights 16*half ..
       __m256i isum[kP][4][2];
@@ -816,7 +1014,7 @@ bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const 
 bool GemmInt8Impl(float* out, size_t out_stride, const TensorView& w, const float* x,
                   size_t n_batch, ThreadPool* pool) {
   switch (w.type) {
-    case DType::kQ8_0: Gemm<Q8_0G>(out, out_stride, w, x, n_batch, pool); return true;
+    case DType::kQ8_0: GemmQ8(out, out_stride, w, x, n_batch, pool); return true;
     case DType::kQ4_0: Gemm<Q4_0G>(out, out_stride, w, x, n_batch, pool); return true;
     case DType::kQ4_1: Gemm<Q4_1G>(out, out_stride, w, x, n_batch, pool); return true;
     case DType::kQ4_K: Gemm<Q4_KG>(out, out_stride, w, x, n_batch, pool); return true;
