@@ -34,6 +34,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/matmul.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -114,8 +115,21 @@ struct FloatKernel {
       HWY_UNROLL(16)
       for (size_t j = 0; j < kB; ++j) acc[i][j] = hn::Zero(df);
     }
+    // 16-bit rows: 16 KiB ahead of each row's reads, one line per 64 bytes
+    // read here. Decode streams each weight once, and the loads alone keep
+    // too few misses in flight to draw the memory bandwidth (as
+    // PrefetchAhead in gemm_int8.cc): bf16 1.19x, f16 1.05x in
+    // kernels_bench BM_Decode (f32 rows, 8 KiB, ran 0.92x: not for them).
+    const char* next[kR];
+    HWY_UNROLL(16)
+    for (size_t i = 0; i < kR; ++i) next[i] = static_cast<const char*>(w.row(r0 + i)) + 16384;
+    constexpr size_t kLineElems = 64 / sizeof(T);
     size_t c = 0;
     for (; c + n <= cols; c += n) {
+      if (sizeof(T) == 2 && c % kLineElems == 0) {
+        HWY_UNROLL(16)
+        for (size_t i = 0; i < kR; ++i) hwy::Prefetch(next[i] + c * sizeof(T));
+      }
       V xv[kB];
       HWY_UNROLL(16)
       for (size_t j = 0; j < kB; ++j) xv[j] = hn::LoadU(df, xr[j] + c);
