@@ -115,8 +115,9 @@ struct FloatKernel {
       HWY_UNROLL(16)
       for (size_t j = 0; j < kB; ++j) acc[i][j] = hn::Zero(df);
     }
-    // 16-bit rows: 16 KiB ahead of each row's reads, one line per 64 bytes
-    // read here. Decode streams each weight once, and the loads alone keep
+    // Decode (one batch row per tile) over 16-bit rows: 16 KiB ahead of
+    // each row's reads, one line per 64 bytes read here. (Prefill tiles
+    // read each row many times, from cache: there it only costs.) Decode streams each weight once, and the loads alone keep
     // too few misses in flight to draw the memory bandwidth (as
     // PrefetchAhead in gemm_int8.cc): bf16 1.19x, f16 1.05x in
     // kernels_bench BM_Decode (f32 rows, 8 KiB, ran 0.92x: not for them).
@@ -126,7 +127,7 @@ struct FloatKernel {
     constexpr size_t kLineElems = 64 / sizeof(T);
     size_t c = 0;
     for (; c + n <= cols; c += n) {
-      if (sizeof(T) == 2 && c % kLineElems == 0) {
+      if (sizeof(T) == 2 && kB == 1 && c % kLineElems == 0) {
         HWY_UNROLL(16)
         for (size_t i = 0; i < kR; ++i) hwy::Prefetch(next[i] + c * sizeof(T));
       }
