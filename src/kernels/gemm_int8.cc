@@ -383,26 +383,24 @@ XQuant QuantizeBatch(const float* x, size_t n_batch, size_t cols, ThreadPool* po
   return XQuant{q, d, hs, cols, stride};
 }
 
-template <class T>
-void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
-          ThreadPool* pool) {
-  const XQuant xv = QuantizeBatch(x, n_batch, w.cols, pool);
-
+// Splits w's panels into blocks of up to kBlockPanels over pool's threads;
+// per block, pack(r, n, &scratch[i]) repacks rows [r, r + n) into each
+// panel (scratch: the thread's, reused across calls), then sweep(panels,
+// np, r0) computes the block's rows from r0 for every batch row.
+template <class PanelT, class Scratch, class Pack, class Sweep>
+void ForEachPanelBlock(const TensorView& w, ThreadPool* pool, const Pack& pack,
+                       const Sweep& sweep) {
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
-    thread_local PanelScratch scratch[kBlockPanels];
+    thread_local Scratch scratch[kBlockPanels];
     for (size_t p0 = begin; p0 < end; p0 += kBlockPanels) {
       const size_t np = std::min(kBlockPanels, end - p0);
-      Panel panels[kBlockPanels];
+      PanelT panels[kBlockPanels];
       for (size_t i = 0; i < np; ++i) {
         const size_t r = (p0 + i) * kPanelRows;
-        panels[i] = PackPanel<T>(w, r, std::min(kPanelRows, w.rows - r), &scratch[i]);
+        panels[i] = pack(r, std::min(kPanelRows, w.rows - r), &scratch[i]);
       }
-      if (np == 2) {
-        SweepBatch<T, 2>(panels, xv, n_batch, out, out_stride, p0 * kPanelRows);
-      } else {
-        SweepBatch<T, 1>(panels, xv, n_batch, out, out_stride, p0 * kPanelRows);
-      }
+      sweep(panels, np, p0 * kPanelRows);
     }
   };
   if (pool != nullptr && n_panels > kBlockPanels) {
@@ -410,6 +408,22 @@ void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, si
   } else {
     work(0, n_panels, 0);
   }
+}
+
+template <class T>
+void Gemm(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
+          ThreadPool* pool) {
+  const XQuant xv = QuantizeBatch(x, n_batch, w.cols, pool);
+  ForEachPanelBlock<Panel, PanelScratch>(
+      w, pool,
+      [&](size_t r, size_t n, PanelScratch* s) HWY_ATTR { return PackPanel<T>(w, r, n, s); },
+      [&](const Panel* panels, size_t np, size_t r0) HWY_ATTR {
+        if (np == 2) {
+          SweepBatch<T, 2>(panels, xv, n_batch, out, out_stride, r0);
+        } else {
+          SweepBatch<T, 1>(panels, xv, n_batch, out, out_stride, r0);
+        }
+      });
 }
 
 // ----------------------------------------- q8_0 for many rows: int16 lanes
@@ -594,37 +608,24 @@ void GemmQ8(float* out, size_t out_stride, const TensorView& w, const float* x, 
   for (size_t b = 0; b < n_batch; ++b) {
     for (size_t c = 0; c < w.cols; ++c) x16[b * x16_stride + c] = xv.row(b)[c];
   }
-  const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
-  auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
-    thread_local Panel16Scratch scratch[kBlockPanels];
-    for (size_t p0 = begin; p0 < end; p0 += kBlockPanels) {
-      const size_t np = std::min(kBlockPanels, end - p0);
-      Panel16 panels[kBlockPanels];
-      for (size_t i = 0; i < np; ++i) {
-        const size_t r = (p0 + i) * kPanelRows;
-        panels[i] = PackPanelQ8(w, r, std::min(kPanelRows, w.rows - r), &scratch[i]);
-      }
-      const size_t r0 = p0 * kPanelRows;
-      size_t b0 = 0;
-      if (np == 2) {
-        for (; b0 + 3 <= n_batch; b0 += 3) {
-          Tile16Asm(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+  ForEachPanelBlock<Panel16, Panel16Scratch>(
+      w, pool,
+      [&](size_t r, size_t n, Panel16Scratch* s) HWY_ATTR { return PackPanelQ8(w, r, n, s); },
+      [&](const Panel16* panels, size_t np, size_t r0) HWY_ATTR {
+        size_t b0 = 0;
+        if (np == 2) {
+          for (; b0 + 3 <= n_batch; b0 += 3) {
+            Tile16Asm(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+          }
+          for (; b0 < n_batch; ++b0) {
+            Tile16<2, 1>(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+          }
+        } else {
+          for (; b0 < n_batch; ++b0) {
+            Tile16<1, 1>(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
+          }
         }
-        for (; b0 < n_batch; ++b0) {
-          Tile16<2, 1>(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
-        }
-      } else {
-        for (; b0 < n_batch; ++b0) {
-          Tile16<1, 1>(panels, x16, x16_stride, xv, b0, out, out_stride, r0);
-        }
-      }
-    }
-  };
-  if (pool != nullptr && n_panels > kBlockPanels) {
-    pool->ParallelFor(n_panels, kBlockPanels, work);
-  } else {
-    work(0, n_panels, 0);
-  }
+      });
 }
 
 // ------------------------------------------------- q4_0 panels for decode
