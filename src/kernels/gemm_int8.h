@@ -15,12 +15,19 @@ namespace radixlm {
 // Batch rows from which MatMul takes GemmInt8.
 constexpr size_t kGemmInt8MinBatch = 8;
 
-// out[b][r] = sum_c w[r][c] * x[b][c], with x rounded to int8 per 32-group
-// as MatMul's quantized path does. Returns false, computing nothing, when
-// this CPU or w.type has no such kernel; the caller then uses MatMul's own
-// kernels. Same contract as MatMul otherwise.
+// out[b][r] = sum_c w[r][c] * x[b][c], with x rounded to int8 per block of
+// GemmInt8XBlock(w.type) columns (dx = amax/127, nearest-even, as MatMul's
+// quantized path per 32). Returns false, computing nothing, when this CPU
+// or w.type has no such kernel; the caller then uses MatMul's own kernels.
+// Same contract as MatMul otherwise.
 bool GemmInt8(float* out, size_t out_stride, const TensorView& w, const float* x,
               size_t n_batch, ThreadPool* pool);
+
+// The columns GemmInt8 rounds x over for weights of this type on this CPU:
+// 32, or 256 for the k-quants (one dx per super-block, so their integer
+// sub-scales apply before the f32 work; llama.cpp's Q8_K does the same);
+// 0 when GemmInt8 has no kernel for it here.
+size_t GemmInt8XBlock(DType type);
 
 // Decode (few batch rows) over weights repacked once, at load time, into
 // 8-row panels: one 256-bit vector holds 4 consecutive bytes of each of 8

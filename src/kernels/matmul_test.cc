@@ -33,19 +33,22 @@ std::vector<size_t> TestCols(DType t) {
   return {32, 64, 96, 4096};
 }
 
-// The SIMD kernel's view of x for quantized weights: per 32-block, dx =
-// amax/127 and q = nearest-even(x * (1/dx)), the same float operations.
-void QuantizeLikeKernel(const float* x, size_t n, std::vector<float>* xq,
+// The SIMD kernel's view of x for quantized weights: per block of `block`
+// columns (32; GemmInt8's k-quant kernel 256), dx = amax/127 and q =
+// nearest-even(x * (1/dx)), the same float operations.
+void QuantizeLikeKernel(const float* x, size_t n, size_t block, std::vector<float>* xq,
                         std::vector<float>* dx) {
   xq->resize(n);
-  dx->resize(n / 32);
-  for (size_t b = 0; b < n / 32; ++b) {
+  dx->resize(n / block);
+  for (size_t b = 0; b < n / block; ++b) {
     float amax = 0.0f;
-    for (size_t j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[b * 32 + j]));
+    for (size_t j = 0; j < block; ++j) amax = std::fmax(amax, std::fabs(x[b * block + j]));
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     (*dx)[b] = d;
-    for (size_t j = 0; j < 32; ++j) (*xq)[b * 32 + j] = std::nearbyint(x[b * 32 + j] * id) * d;
+    for (size_t j = 0; j < block; ++j) {
+      (*xq)[b * block + j] = std::nearbyint(x[b * block + j] * id) * d;
+    }
   }
 }
 
@@ -82,9 +85,11 @@ void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t th
   scalar::MatMul(ref.data(), stride, m.view, x.data(), n_batch);
 
   std::vector<float> wrow(cols), xq, dx;
+  const size_t gemm_block = n_batch >= kGemmInt8MinBatch ? GemmInt8XBlock(type) : 0;
+  const size_t block = gemm_block != 0 ? gemm_block : 32;
   for (size_t b = 0; b < n_batch; ++b) {
     const float* xb = x.data() + b * cols;
-    if (IsQuantized(type)) QuantizeLikeKernel(xb, cols, &xq, &dx);
+    if (IsQuantized(type)) QuantizeLikeKernel(xb, cols, block, &xq, &dx);
     for (size_t r = 0; r < rows; ++r) {
       scalar::DequantizeRow(wrow.data(), m.view, r);
       double abs_sum = 0.0, step_bound = 0.0, ref_q = 0.0;
@@ -92,7 +97,7 @@ void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t th
         abs_sum += std::fabs(static_cast<double>(wrow[c]) * xb[c]);
         if (IsQuantized(type)) {
           ref_q += static_cast<double>(wrow[c]) * xq[c];
-          step_bound += std::fabs(wrow[c]) * dx[c / 32] * 0.5;
+          step_bound += std::fabs(wrow[c]) * dx[c / block] * 0.5;
         }
       }
       const float got = out[b * stride + r];
