@@ -1013,24 +1013,31 @@ HWY_INLINE void PackedQ8Tile(const uint8_t* panels, size_t groups, const XQuant&
 // w = d * sc * q - dmin * mn per group, as in the block.
 constexpr size_t kQ4KPanelBlockBytes = 1184;
 
+// x rounded per 256 (as GemmK): a group's int16 sums widen with its scale
+// as the vpmaddwd multiplier into int32 sums over the super-block, and
+// the mins' integer sums against x's per-32 sums are 4 vpmaddwd, so the
+// f32 work is once per super-block, not per group.
 template <size_t kP, size_t kB>
-HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuant& x, size_t b0,
+HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuantK& x, size_t b0,
                               size_t p0, size_t rows, float* out, size_t out_stride) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m256i ones = _mm256_set1_epi16(1);
-  const size_t groups = x.cols / 32;
+  // vpshufb on the 8 scale bytes (in both halves): byte r -> int16 lanes
+  // 2r and 2r + 1 (rows 0-3 in the low half, 4-7 in the high).
+  const __m256i dup = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,
+                                       4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
   __m256 acc[kP][kB];
   for (size_t p = 0; p < kP; ++p) {
     for (size_t j = 0; j < kB; ++j) acc[p][j] = _mm256_setzero_ps();
   }
   for (size_t blk = 0; blk < blocks; ++blk) {
     const uint8_t* base[kP];
-    __m256 d[kP], dmin[kP];
     for (size_t p = 0; p < kP; ++p) {
       base[p] = panels + ((p0 + p) * blocks + blk) * kQ4KPanelBlockBytes;
       PrefetchAhead(base[p], kQ4KPanelBlockBytes);
-      d[p] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1152)));
-      dmin[p] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1168)));
+    }
+    __m256i acc32[kP][kB];
+    for (size_t p = 0; p < kP; ++p) {
+      for (size_t j = 0; j < kB; ++j) acc32[p][j] = _mm256_setzero_si256();
     }
     for (size_t pair = 0; pair < 4; ++pair) {
       __m256i lo16[kP][kB], hi16[kP][kB];
@@ -1063,27 +1070,40 @@ HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuant
           }
         }
       }
-      // Groups t = 2 * pair (low nibbles) and 2 * pair + 1 (high).
-      for (size_t h = 0; h < 2; ++h) {
-        const size_t t = 2 * pair + h;
-        const size_t g = blk * 8 + t;
-        for (size_t p = 0; p < kP; ++p) {
-          const __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
-              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(base[p] + 1024 + 8 * t))));
-          const __m256 mn = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
-              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(base[p] + 1088 + 8 * t))));
-          const __m256 a = _mm256_mul_ps(d[p], sc);
-          const __m256 off = _mm256_mul_ps(dmin[p], mn);
-          for (size_t j = 0; j < kB; ++j) {
-            const size_t b = b0 + j;
-            const __m256i isum = _mm256_madd_epi16(h == 0 ? lo16[p][j] : hi16[p][j], ones);
-            const __m256 xi = _mm256_mul_ps(_mm256_cvtepi32_ps(isum),
-                                            _mm256_broadcast_ss(x.d + b * groups + g));
-            acc[p][j] = _mm256_fmadd_ps(xi, a, acc[p][j]);
-            const float* hs = x.hs + (b * groups + g) * 2;
-            acc[p][j] = _mm256_fnmadd_ps(off, _mm256_set1_ps(hs[0] + hs[1]), acc[p][j]);
-          }
+      // Groups 2 * pair (low nibbles) and 2 * pair + 1 (high).
+      for (size_t p = 0; p < kP; ++p) {
+        int64_t sc8[2];
+        std::memcpy(sc8, base[p] + 1024 + 16 * pair, 16);
+        const __m256i sc_lo = _mm256_shuffle_epi8(_mm256_set1_epi64x(sc8[0]), dup);
+        const __m256i sc_hi = _mm256_shuffle_epi8(_mm256_set1_epi64x(sc8[1]), dup);
+        for (size_t j = 0; j < kB; ++j) {
+          acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(lo16[p][j], sc_lo));
+          acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(hi16[p][j], sc_hi));
         }
+      }
+    }
+    // out += dx * (d * acc32 - dmin * sum_t mn_t * bs32_t); the mins of
+    // groups 2k, 2k+1 interleaved into int16 pairs per row.
+    for (size_t p = 0; p < kP; ++p) {
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1152)));
+      const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1168)));
+      __m256i mn[4];
+      for (size_t k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base[p] + 1088 + 16 * k));
+        mn[k] = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(v, _mm_srli_si128(v, 8)));
+      }
+      for (size_t j = 0; j < kB; ++j) {
+        const int16_t* bs = x.bs32 + (b0 + j) * (x.cols / 32) + blk * 8;
+        __m256i m32 = _mm256_setzero_si256();
+        for (size_t k = 0; k < 4; ++k) {
+          int32_t pair;
+          std::memcpy(&pair, bs + 2 * k, 4);
+          m32 = _mm256_add_epi32(m32, _mm256_madd_epi16(mn[k], _mm256_set1_epi32(pair)));
+        }
+        const __m256 sum = _mm256_fmsub_ps(_mm256_cvtepi32_ps(acc32[p][j]), d,
+                                           _mm256_mul_ps(_mm256_cvtepi32_ps(m32), dmin));
+        acc[p][j] = _mm256_fmadd_ps(
+            sum, _mm256_broadcast_ss(x.d + (b0 + j) * (x.cols / 256) + blk), acc[p][j]);
       }
     }
   }
@@ -1091,7 +1111,7 @@ HWY_INLINE void PackedQ4KTile(const uint8_t* panels, size_t blocks, const XQuant
 }
 
 template <size_t kP>
-HWY_NOINLINE void PackedQ4KRows(const uint8_t* panels, size_t blocks, const XQuant& x,
+HWY_NOINLINE void PackedQ4KRows(const uint8_t* panels, size_t blocks, const XQuantK& x,
                                 size_t n_batch, size_t p0, size_t rows, float* out,
                                 size_t out_stride) {
   for (size_t b0 = 0; b0 < n_batch; ++b0) {
@@ -1226,7 +1246,9 @@ bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const 
     return false;
   }
   const size_t cols = w.cols, groups = cols / 32;
-  const XQuant xv = QuantizeBatch(x, n_batch, cols, nullptr);
+  const bool kquant = w.type == DType::kQ4_K;
+  const XQuant xv = kquant ? XQuant{} : QuantizeBatch(x, n_batch, cols, nullptr);
+  const XQuantK xk = kquant ? QuantizeBatchK(x, n_batch, cols, nullptr) : XQuantK{};
   const uint8_t* panels = static_cast<const uint8_t*>(w.packed);
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   const bool q8 = w.type == DType::kQ8_0;
@@ -1243,9 +1265,9 @@ bool PackedMatVecImpl(float* out, size_t out_stride, const TensorView& w, const 
     }
     if (q4k) {
       for (; p + 2 <= end; p += 2) {
-        PackedQ4KRows<2>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
+        PackedQ4KRows<2>(panels, cols / 256, xk, n_batch, p, w.rows, out, out_stride);
       }
-      if (p < end) PackedQ4KRows<1>(panels, cols / 256, xv, n_batch, p, w.rows, out, out_stride);
+      if (p < end) PackedQ4KRows<1>(panels, cols / 256, xk, n_batch, p, w.rows, out, out_stride);
       return;
     }
     for (; p + 2 <= end; p += 2) {
@@ -1284,7 +1306,14 @@ bool GemmInt8Impl(float* out, size_t out_stride, const TensorView& w, const floa
   }
 }
 
-size_t GemmInt8XBlockImpl(DType type) {
+size_t XBlockImpl(DType type, bool decode) {
+  if (decode) {  // PackedMatVec
+    switch (type) {
+      case DType::kQ8_0: case DType::kQ4_0: case DType::kQ6_K: return 32;
+      case DType::kQ4_K: return 256;
+      default: return 0;
+    }
+  }
   switch (type) {
     case DType::kQ8_0: case DType::kQ4_0: case DType::kQ4_1: return 32;
     case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K: return 256;
@@ -1294,7 +1323,7 @@ size_t GemmInt8XBlockImpl(DType type) {
 
 #else  // no AVX2: MatMul's own kernels serve every batch size
 
-size_t GemmInt8XBlockImpl(DType) { return 0; }
+size_t XBlockImpl(DType, bool) { return 0; }
 bool GemmInt8Impl(float*, size_t, const TensorView&, const float*, size_t, ThreadPool*) {
   return false;
 }
@@ -1312,7 +1341,7 @@ HWY_AFTER_NAMESPACE();
 namespace radixlm {
 
 HWY_EXPORT(GemmInt8Impl);
-HWY_EXPORT(GemmInt8XBlockImpl);
+HWY_EXPORT(XBlockImpl);
 HWY_EXPORT(PackedMatVecImpl);
 
 namespace {
@@ -1448,7 +1477,8 @@ bool PackedMatVec(float* out, size_t out_stride, const TensorView& w, const floa
   return HWY_DYNAMIC_DISPATCH(PackedMatVecImpl)(out, out_stride, w, x, n_batch, pool);
 }
 
-size_t GemmInt8XBlock(DType type) { return HWY_DYNAMIC_DISPATCH(GemmInt8XBlockImpl)(type); }
+size_t GemmInt8XBlock(DType type) { return HWY_DYNAMIC_DISPATCH(XBlockImpl)(type, false); }
+size_t PackedMatVecXBlock(DType type) { return HWY_DYNAMIC_DISPATCH(XBlockImpl)(type, true); }
 
 bool GemmInt8(float* out, size_t out_stride, const TensorView& w, const float* x,
               size_t n_batch, ThreadPool* pool) {

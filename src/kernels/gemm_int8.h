@@ -38,6 +38,9 @@ size_t GemmInt8XBlock(DType type);
 size_t PackedPanelBytes(const TensorView& w);
 // Writes w's panels to dst (PackedPanelBytes(w) bytes).
 void PackPanels(const TensorView& w, void* dst);
+// The columns PackedMatVec rounds x over for this type here: 32, or 256
+// for q4_K (as GemmInt8XBlock); 0 when it has no kernel for the type.
+size_t PackedMatVecXBlock(DType type);
 // out[b][r] for b < n_batch from w.packed (REQUIRES w.packed written by
 // PackPanels for this w). Returns false, computing nothing, when this CPU has
 // no such kernel (the caller then uses the row kernels on w.data).

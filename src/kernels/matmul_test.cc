@@ -85,8 +85,11 @@ void CheckMatMul(DType type, size_t rows, size_t cols, size_t n_batch, size_t th
   scalar::MatMul(ref.data(), stride, m.view, x.data(), n_batch);
 
   std::vector<float> wrow(cols), xq, dx;
-  const size_t gemm_block = n_batch >= kGemmInt8MinBatch ? GemmInt8XBlock(type) : 0;
-  const size_t block = gemm_block != 0 ? gemm_block : 32;
+  // The x rounding of the path MatMul takes (see MatMul in matmul.cc).
+  const size_t path_block = n_batch >= kGemmInt8MinBatch ? GemmInt8XBlock(type)
+                            : packed                     ? PackedMatVecXBlock(type)
+                                                         : 0;
+  const size_t block = path_block != 0 ? path_block : 32;
   for (size_t b = 0; b < n_batch; ++b) {
     const float* xb = x.data() + b * cols;
     if (IsQuantized(type)) QuantizeLikeKernel(xb, cols, block, &xq, &dx);
