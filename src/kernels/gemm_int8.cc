@@ -378,19 +378,19 @@ XQuant QuantizeBatch(const float* x, size_t n_batch, size_t cols, ThreadPool* po
   return XQuant{q, d, hs, cols};
 }
 
-// Splits w's panels into blocks of up to kBlockPanels over pool's threads;
+// Splits w's panels into blocks of up to kPanels over pool's threads;
 // per block, pack(r, n, &scratch[i]) repacks rows [r, r + n) into each
 // panel (scratch: the thread's, reused across calls), then sweep(panels,
 // np, r0) computes the block's rows from r0 for every batch row.
-template <class PanelT, class Scratch, class Pack, class Sweep>
+template <class PanelT, class Scratch, size_t kPanels = kBlockPanels, class Pack, class Sweep>
 void ForEachPanelBlock(const TensorView& w, ThreadPool* pool, const Pack& pack,
                        const Sweep& sweep) {
   const size_t n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   auto work = [&](size_t begin, size_t end, size_t) HWY_ATTR {
-    thread_local Scratch scratch[kBlockPanels];
-    for (size_t p0 = begin; p0 < end; p0 += kBlockPanels) {
-      const size_t np = std::min(kBlockPanels, end - p0);
-      PanelT panels[kBlockPanels];
+    thread_local Scratch scratch[kPanels];
+    for (size_t p0 = begin; p0 < end; p0 += kPanels) {
+      const size_t np = std::min(kPanels, end - p0);
+      PanelT panels[kPanels];
       for (size_t i = 0; i < np; ++i) {
         const size_t r = (p0 + i) * kPanelRows;
         panels[i] = pack(r, std::min(kPanelRows, w.rows - r), &scratch[i]);
@@ -398,8 +398,8 @@ void ForEachPanelBlock(const TensorView& w, ThreadPool* pool, const Pack& pack,
       sweep(panels, np, p0 * kPanelRows);
     }
   };
-  if (pool != nullptr && n_panels > kBlockPanels) {
-    pool->ParallelFor(n_panels, kBlockPanels, work);
+  if (pool != nullptr && n_panels > kPanels) {
+    pool->ParallelFor(n_panels, kPanels, work);
   } else {
     work(0, n_panels, 0);
   }
@@ -643,10 +643,12 @@ HWY_INLINE void TileK(const PanelK* panels, const XQuantK& x, size_t b0, float* 
   }
 }
 
-// Batch rows per TileK: 2 x 4 int16 sums, 2 weight vectors, a broadcast
-// and the sub-scales fill the registers (the int32 sums live on the stack).
-// 4 rows ran q4_K 5632x2048 batch 512 1.04x over 3 (kernels_bench, 1
-// thread; 5 and 6 rows within noise of 4).
+// TileK's shape: 3 panels (24 weight rows, one thread work item) x 4 batch
+// rows; 12 int16 sums, 3 weight vectors and a broadcast fill the
+// registers. q4_K 5632x2048 batch 512, 1 thread (kernels_bench, 2
+// alternating runs): 2x3 190, 2x4 191-194 (2x5, 2x6 the same), 3x3 196,
+// 3x4 211, 4x3 182 GFLOP/s. Q4_0's Tile gains nothing from 3 panels.
+constexpr size_t kBlockPanelsK = 3;
 constexpr size_t kTileBatchK = 4;
 
 template <class T, size_t kP>
@@ -663,11 +665,13 @@ template <class T>
 void GemmK(float* out, size_t out_stride, const TensorView& w, const float* x, size_t n_batch,
            ThreadPool* pool) {
   const XQuantK xv = QuantizeBatchK(x, n_batch, w.cols, pool);
-  ForEachPanelBlock<PanelK, PanelKScratch>(
+  ForEachPanelBlock<PanelK, PanelKScratch, kBlockPanelsK>(
       w, pool,
       [&](size_t r, size_t n, PanelKScratch* s) HWY_ATTR { return PackPanelK<T>(w, r, n, s); },
       [&](const PanelK* panels, size_t np, size_t r0) HWY_ATTR {
-        if (np == 2) {
+        if (np == 3) {
+          SweepBatchK<T, 3>(panels, xv, n_batch, out, out_stride, r0);
+        } else if (np == 2) {
           SweepBatchK<T, 2>(panels, xv, n_batch, out, out_stride, r0);
         } else {
           SweepBatchK<T, 1>(panels, xv, n_batch, out, out_stride, r0);
