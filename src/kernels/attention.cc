@@ -1,18 +1,22 @@
 // AttendTile, SIMD through Highway runtime dispatch; see attention.h.
 //
-// Per tile of N query vectors (N = f32 lanes), with T = the longest n_ctx:
+// Per tile of up to W = 2N query vectors (two vectors of N f32 lanes; one
+// vector, W = N, for tiles of N queries or fewer), with T = the longest
+// n_ctx:
 //   qt[k][i]     = scale * q_i[k]                  (transposed once)
-//   score[t][i]  = sum_k qt[k][i] * key_t[k]       (8 positions per pass:
-//                  one qt load feeds 8 FMAs with broadcast key elements)
+//   score[t][i]  = sum_k qt[k][i] * key_t[k]       (6 or 8 positions per
+//                  pass; each broadcast key element feeds 2 FMAs, or 1)
 //   softmax over t, per lane, masked to t < n_ctx_i
 //   out_i[k]     = sum_t p[t][i] * value_t[k] / sum_t p[t][i]
-//                  (8 output elements per pass over t)
+//                  (4 or 8 output elements per pass over a block of positions)
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "kernels/attention.h"
+
+#include "base/check.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/attention.cc"
@@ -24,10 +28,9 @@
 #define RADIXLM_KERNELS_ATTENTION_CONSTANTS_
 namespace radixlm {
 namespace {
-// Upper bound of the f32 lane count of any target (scratch sizing).
+// Upper bound of the tile width (2 vectors of f32 lanes) of any target
+// (scratch sizing; AttentionTileWidth checks it).
 constexpr size_t kMaxTileWidth = 64;
-// Output elements per pass over the positions.
-constexpr size_t kOutChunk = 8;
 // Positions per block of output passes (their value rows: 16 KiB at
 // head_dim 64).
 constexpr size_t kPosBlock = 64;
@@ -43,96 +46,142 @@ namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
-size_t TileWidthImpl() { return hn::Lanes(DF()); }
+// A tile is up to two vectors of query lanes, so each broadcast K/V
+// element feeds two FMAs; tiles of one vector's queries or fewer (decode:
+// one position's GQA group) take the one-vector kernel.
+constexpr size_t kMaxVecs = 2;
 
-// sums[c][lane] (c < kC) += sum over t in [t0, t1) of p[t][lane] * value_t[d0 + c].
-template <size_t kC>
-HWY_INLINE void OutputChunk(const float* scores, size_t t0, size_t t1,
-                            const float* const* values, size_t d0, float* sums) {
-  const DF df;
-  const size_t N = hn::Lanes(df);
-  VF acc[kC];
-  for (size_t c = 0; c < kC; ++c) acc[c] = hn::LoadU(df, sums + c * N);
-  for (size_t t = t0; t < t1; ++t) {
-    const VF p = hn::LoadU(df, scores + t * N);
-    const float* v = values[t] + d0;
-    HWY_UNROLL(8)
-    for (size_t c = 0; c < kC; ++c) acc[c] = hn::MulAdd(p, hn::Set(df, v[c]), acc[c]);
-  }
-  for (size_t c = 0; c < kC; ++c) hn::StoreU(acc[c], df, sums + c * N);
-}
+size_t TileWidthImpl() { return kMaxVecs * hn::Lanes(DF()); }
 
-// scores[p][lane] (p < kT) = sum_k qt[k][lane] * keys[p][k].
-template <size_t kT>
+// scores[p][lane] (p < kT, lane < W) = sum_k qt[k][lane] * keys[p][k].
+template <size_t kVecs, size_t kT>
 HWY_INLINE void ScorePass(const float* qt, const float* const* keys, size_t head_dim,
                           float* scores) {
   const DF df;
-  const size_t N = hn::Lanes(df);
-  VF acc[kT];
-  for (size_t p = 0; p < kT; ++p) acc[p] = hn::Zero(df);
-  for (size_t k = 0; k < head_dim; ++k) {
-    const VF qv = hn::LoadU(df, qt + k * N);
-    HWY_UNROLL(8)
-    for (size_t p = 0; p < kT; ++p) acc[p] = hn::MulAdd(qv, hn::Set(df, keys[p][k]), acc[p]);
+  const size_t N = hn::Lanes(df), W = kVecs * N;
+  VF acc[kT][kVecs];
+  for (size_t p = 0; p < kT; ++p) {
+    for (size_t v = 0; v < kVecs; ++v) acc[p][v] = hn::Zero(df);
   }
-  for (size_t p = 0; p < kT; ++p) hn::StoreU(acc[p], df, scores + p * N);
+  for (size_t k = 0; k < head_dim; ++k) {
+    VF qv[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) qv[v] = hn::LoadU(df, qt + k * W + v * N);
+    HWY_UNROLL(8)
+    for (size_t p = 0; p < kT; ++p) {
+      const VF kb = hn::Set(df, keys[p][k]);
+      for (size_t v = 0; v < kVecs; ++v) acc[p][v] = hn::MulAdd(qv[v], kb, acc[p][v]);
+    }
+  }
+  for (size_t p = 0; p < kT; ++p) {
+    for (size_t v = 0; v < kVecs; ++v) hn::StoreU(acc[p][v], df, scores + p * W + v * N);
+  }
+}
+
+// sums[c][lane] (c < kC) += sum over t in [t0, t1) of p[t][lane] * value_t[d0 + c].
+template <size_t kVecs, size_t kC>
+HWY_INLINE void OutputChunk(const float* scores, size_t t0, size_t t1,
+                            const float* const* values, size_t d0, float* sums) {
+  const DF df;
+  const size_t N = hn::Lanes(df), W = kVecs * N;
+  VF acc[kC][kVecs];
+  for (size_t c = 0; c < kC; ++c) {
+    for (size_t v = 0; v < kVecs; ++v) acc[c][v] = hn::LoadU(df, sums + c * W + v * N);
+  }
+  for (size_t t = t0; t < t1; ++t) {
+    VF p[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) p[v] = hn::LoadU(df, scores + t * W + v * N);
+    const float* val = values[t] + d0;
+    HWY_UNROLL(8)
+    for (size_t c = 0; c < kC; ++c) {
+      const VF vb = hn::Set(df, val[c]);
+      for (size_t v = 0; v < kVecs; ++v) acc[c][v] = hn::MulAdd(p[v], vb, acc[c][v]);
+    }
+  }
+  for (size_t c = 0; c < kC; ++c) {
+    for (size_t v = 0; v < kVecs; ++v) hn::StoreU(acc[c][v], df, sums + c * W + v * N);
+  }
+}
+
+// Softmax of one vector of lanes (scores at stride W) over its positions,
+// masked to t < lim; returns 1 / sum.
+HWY_INLINE VF Softmax(float* scores, size_t T, size_t W, VF lim) {
+  const DF df;
+  VF mx = hn::Set(df, -std::numeric_limits<float>::infinity());
+  for (size_t t = 0; t < T; ++t) {
+    const auto valid = hn::Lt(hn::Set(df, static_cast<float>(t)), lim);
+    mx = hn::IfThenElse(valid, hn::Max(mx, hn::LoadU(df, scores + t * W)), mx);
+  }
+  VF sum = hn::Zero(df);
+  for (size_t t = 0; t < T; ++t) {
+    const auto valid = hn::Lt(hn::Set(df, static_cast<float>(t)), lim);
+    const VF s = hn::IfThenElse(valid, hn::LoadU(df, scores + t * W), mx);
+    const VF e = hn::IfThenElseZero(valid, hn::Exp(df, hn::Sub(s, mx)));
+    hn::StoreU(e, df, scores + t * W);
+    sum = hn::Add(sum, e);
+  }
+  return hn::Div(hn::Set(df, 1.0f), sum);
+}
+
+template <size_t kVecs>
+void AttendTileV(const AttentionQuery* queries, size_t n, const float* const* keys,
+                 const float* const* values, size_t head_dim, float scale, float* scratch) {
+  // Positions per score pass and outputs per pass: 8 independent FMA
+  // chains or more, with the query (or score) vectors and a broadcast.
+  constexpr size_t kT = kVecs == 1 ? 8 : 6, kC = kVecs == 1 ? 8 : 4;
+  const DF df;
+  const size_t N = hn::Lanes(df), W = kVecs * N;
+  size_t T = 0;
+  for (size_t i = 0; i < n; ++i) T = std::max(T, queries[i].n_ctx);
+  float* qt = scratch;                  // [head_dim][W]
+  float* limit = qt + head_dim * W;     // [W]
+  float* sums = limit + W;              // [head_dim][W]
+  float* scores = sums + head_dim * W;  // [T][W]
+  for (size_t k = 0; k < head_dim; ++k) {
+    for (size_t i = 0; i < W; ++i) qt[k * W + i] = i < n ? queries[i].q[k] * scale : 0.0f;
+  }
+  // Unused lanes see every position (with q = 0): no lane is empty.
+  for (size_t i = 0; i < W; ++i) limit[i] = static_cast<float>(i < n ? queries[i].n_ctx : T);
+
+  // Scores, kT positions per pass.
+  size_t t = 0;
+  for (; t + kT <= T; t += kT) ScorePass<kVecs, kT>(qt, keys + t, head_dim, scores + t * W);
+  for (; t < T; ++t) ScorePass<kVecs, 1>(qt, keys + t, head_dim, scores + t * W);
+
+  // Softmax per lane over its own positions; masked positions weigh 0.
+  VF inv[kVecs];
+  for (size_t v = 0; v < kVecs; ++v) {
+    inv[v] = Softmax(scores + v * N, T, W, hn::LoadU(df, limit + v * N));
+  }
+
+  // Weighted values, kC output elements per pass over a block of
+  // kPosBlock positions: the block's value rows stay in L1 across the
+  // passes (one pass over all positions per chunk missed L1 on every row).
+  for (size_t i = 0; i < head_dim * W; ++i) sums[i] = 0.0f;
+  for (size_t t0 = 0; t0 < T; t0 += kPosBlock) {
+    const size_t t1 = std::min(T, t0 + kPosBlock);
+    size_t d0 = 0;
+    for (; d0 + kC <= head_dim; d0 += kC) {
+      OutputChunk<kVecs, kC>(scores, t0, t1, values, d0, sums + d0 * W);
+    }
+    for (; d0 < head_dim; ++d0) OutputChunk<kVecs, 1>(scores, t0, t1, values, d0, sums + d0 * W);
+  }
+  for (size_t d = 0; d < head_dim; ++d) {
+    for (size_t v = 0; v < kVecs; ++v) {
+      float* s = sums + d * W + v * N;
+      hn::StoreU(hn::Mul(hn::LoadU(df, s), inv[v]), df, s);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t d = 0; d < head_dim; ++d) queries[i].out[d] = sums[d * W + i];
+  }
 }
 
 void AttendTileImpl(const AttentionQuery* queries, size_t n, const float* const* keys,
                     const float* const* values, size_t head_dim, float scale, float* scratch) {
-  const DF df;
-  const size_t N = hn::Lanes(df);
-  size_t T = 0;
-  for (size_t i = 0; i < n; ++i) T = std::max(T, queries[i].n_ctx);
-  float* qt = scratch;                 // [head_dim][N]
-  float* limit = qt + head_dim * N;    // [N]
-  float* sums = limit + N;             // [head_dim][N]
-  float* scores = sums + head_dim * N;  // [T][N]
-  for (size_t k = 0; k < head_dim; ++k) {
-    for (size_t i = 0; i < N; ++i) qt[k * N + i] = i < n ? queries[i].q[k] * scale : 0.0f;
-  }
-  // Unused lanes see every position (with q = 0): no lane is empty.
-  for (size_t i = 0; i < N; ++i) limit[i] = static_cast<float>(i < n ? queries[i].n_ctx : T);
-
-  // Scores, 8 positions at a time: 8 independent FMA chains keep both FMA
-  // pipes busy (4 chains are bound by the FMA latency, 4 cycles on Zen 3).
-  size_t t = 0;
-  for (; t + 8 <= T; t += 8) ScorePass<8>(qt, keys + t, head_dim, scores + t * N);
-  for (; t < T; ++t) ScorePass<1>(qt, keys + t, head_dim, scores + t * N);
-  // Softmax per lane over its own positions; masked positions weigh 0.
-  const VF lim = hn::LoadU(df, limit);
-  VF mx = hn::Set(df, -std::numeric_limits<float>::infinity());
-  for (t = 0; t < T; ++t) {
-    const auto valid = hn::Lt(hn::Set(df, static_cast<float>(t)), lim);
-    mx = hn::IfThenElse(valid, hn::Max(mx, hn::LoadU(df, scores + t * N)), mx);
-  }
-  VF sum = hn::Zero(df);
-  for (t = 0; t < T; ++t) {
-    const auto valid = hn::Lt(hn::Set(df, static_cast<float>(t)), lim);
-    const VF s = hn::IfThenElse(valid, hn::LoadU(df, scores + t * N), mx);
-    const VF e = hn::IfThenElseZero(valid, hn::Exp(df, hn::Sub(s, mx)));
-    hn::StoreU(e, df, scores + t * N);
-    sum = hn::Add(sum, e);
-  }
-  const VF inv = hn::Div(hn::Set(df, 1.0f), sum);
-
-  // Weighted values, kOutChunk output elements per pass over a block of
-  // kPosBlock positions: the block's value rows stay in L1 across the
-  // passes (one pass over all positions per chunk missed L1 on every row).
-  for (size_t i = 0; i < head_dim * N; ++i) sums[i] = 0.0f;
-  for (size_t t0 = 0; t0 < T; t0 += kPosBlock) {
-    const size_t t1 = std::min(T, t0 + kPosBlock);
-    size_t d0 = 0;
-    for (; d0 + kOutChunk <= head_dim; d0 += kOutChunk) {
-      OutputChunk<kOutChunk>(scores, t0, t1, values, d0, sums + d0 * N);
-    }
-    for (; d0 < head_dim; ++d0) OutputChunk<1>(scores, t0, t1, values, d0, sums + d0 * N);
-  }
-  for (size_t d = 0; d < head_dim; ++d) {
-    hn::StoreU(hn::Mul(hn::LoadU(df, sums + d * N), inv), df, sums + d * N);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t d = 0; d < head_dim; ++d) queries[i].out[d] = sums[d * N + i];
+  if (n <= hn::Lanes(DF())) {
+    AttendTileV<1>(queries, n, keys, values, head_dim, scale, scratch);
+  } else {
+    AttendTileV<kMaxVecs>(queries, n, keys, values, head_dim, scale, scratch);
   }
 }
 
@@ -146,7 +195,11 @@ namespace radixlm {
 HWY_EXPORT(TileWidthImpl);
 HWY_EXPORT(AttendTileImpl);
 
-size_t AttentionTileWidth() { return HWY_DYNAMIC_DISPATCH(TileWidthImpl)(); }
+size_t AttentionTileWidth() {
+  const size_t width = HWY_DYNAMIC_DISPATCH(TileWidthImpl)();
+  RLM_CHECK(width <= kMaxTileWidth);
+  return width;
+}
 
 size_t AttentionScratchFloats(size_t max_ctx, size_t head_dim) {
   return (2 * head_dim + 1 + max_ctx) * kMaxTileWidth;

@@ -20,7 +20,8 @@ struct AttentionQuery {
   size_t n_ctx;      // attends to positions [0, n_ctx); >= 1
 };
 
-// Query vectors per tile: the f32 lane count of the best SIMD target.
+// Query vectors per tile: two vectors of f32 lanes of the best SIMD target
+// (16 on AVX2), so that each broadcast key or value element feeds two FMAs.
 size_t AttentionTileWidth();
 
 // Floats of scratch AttendTile needs for tiles over at most max_ctx positions.

@@ -51,7 +51,7 @@ TEST_P(AttentionTest, MatchesScalar) {
   const size_t width = AttentionTileWidth();
   ASSERT_GE(width, 1u);
   for (size_t head_dim : {64, 20, 128}) {
-    for (size_t n : {size_t{1}, size_t{3}, width}) {
+    for (size_t n : {size_t{1}, size_t{3}, width / 2 + 1, width}) {
       for (size_t max_ctx : {1, 2, 5, 70}) CheckTile(std::min(n, width), max_ctx, head_dim, 5);
     }
   }
