@@ -465,14 +465,32 @@ HWY_NOINLINE PanelK PackPanelK(const TensorView& w, size_t r0, size_t n, PanelKS
     rows[r] = static_cast<const Block*>(w.row(r0 + (r < n ? r : 0)));
   }
   for (size_t sb = 0; sb < supers; ++sb) {
+    // Per row, as dwords: ls_h in both int16 halves (16), and the int16
+    // pairs of m (8); transposed, dword j of every row side by side.
+    __m256i ls_lo[8], ls_hi[8], m[8], out[8];
     for (size_t r = 0; r < kPanelRows; ++r) {
       const SuperCode c = r < n ? T::Super(rows[r][sb]) : SuperCode{};
+      alignas(32) uint32_t dup[16];
       for (size_t h = 0; h < 16; ++h) {
-        s->ls[sb * 256 + 16 * h + 2 * r] = s->ls[sb * 256 + 16 * h + 2 * r + 1] = c.ls[h];
-        s->m[sb * 128 + 16 * (h / 2) + 2 * r + h % 2] = c.m[h];
+        const uint32_t v = static_cast<uint16_t>(c.ls[h]);
+        dup[h] = v | (v << 16);
       }
+      ls_lo[r] = Load256(dup);
+      ls_hi[r] = Load256(dup + 8);
+      m[r] = Load256(c.m);
       s->d[sb * 8 + r] = c.d;
       s->od[sb * 8 + r] = c.od;
+    }
+    int16_t* ls = s->ls.data() + sb * 256;
+    Transpose8x8(ls_lo, out);
+    for (int k = 0; k < 8; ++k) _mm256_storeu_si256(reinterpret_cast<__m256i*>(ls + 16 * k), out[k]);
+    Transpose8x8(ls_hi, out);
+    for (int k = 0; k < 8; ++k) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(ls + 128 + 16 * k), out[k]);
+    }
+    Transpose8x8(m, out);
+    for (int k = 0; k < 8; ++k) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(s->m.data() + sb * 128 + 16 * k), out[k]);
     }
     for (size_t t = 0; t < 8; ++t) {
       const size_t g = sb * 8 + t;
