@@ -9,7 +9,8 @@
 # (ignored by git), crash reproducers to fuzz/corpus-run/artifacts/<target>/.
 # Exits non-zero if any target crashes, leaks, times out or runs out of
 # memory, and names the failing targets on the last line.
-# Environment: BUILD_DIR (default build-fuzz), JOBS (default 2), FUZZ_SEED
+# Environment: BUILD_DIR (default build-fuzz; used as it is when already
+# configured with RADIXLM_FUZZ=ON), JOBS (default 2), FUZZ_SEED
 # (default 1: the same inputs on every run, so CI is deterministic and a
 # finding reproduces; set FUZZ_SEED=0 for a fresh random exploration).
 set -euo pipefail
@@ -22,8 +23,12 @@ if [ ${#targets[@]} -eq 0 ]; then targets=(gguf safetensors llama2c capi); fi
 build="${BUILD_DIR:-$root/build-fuzz}"
 jobs="${JOBS:-2}"
 
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DRADIXLM_FUZZ=ON \
-  -DRADIXLM_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A build directory already configured with RADIXLM_FUZZ=ON (scripts/test.sh
+# passes its ASan tree) is used as it is.
+if ! grep -qx 'RADIXLM_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DRADIXLM_FUZZ=ON \
+    -DRADIXLM_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
 cmake --build "$build" -j"$jobs" --target "${targets[@]/%/_fuzzer}"
 
 failed=()
