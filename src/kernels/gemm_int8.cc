@@ -278,6 +278,46 @@ struct XQuant {
   const int8_t* row(size_t b) const { return q + b * cols; }
 };
 
+// Adds one 32-group of kP panels x kB batch rows to acc32[p][j]: w[p] the
+// panel's group (8 steps of 32 bytes), x[j] the row's 32 bytes. Steps sum
+// in int16 lanes kAccSteps at a time, then widen by vpmaddwd with
+// mul(p, s), the int16 multipliers for the steps that end at s (1, or
+// sub-scales).
+template <size_t kAccSteps, size_t kP, size_t kB, class Mul>
+HWY_INLINE void AddGroup(const uint8_t* const (&w)[kP], const int8_t* const (&x)[kB],
+                         const Mul& mul, __m256i (&acc32)[kP][kB]) {
+  __m256i acc16[kP][kB];
+  for (size_t p = 0; p < kP; ++p) {
+    for (size_t j = 0; j < kB; ++j) acc16[p][j] = _mm256_setzero_si256();
+  }
+  HWY_UNROLL(8)
+  for (size_t s = 0; s < 8; ++s) {
+    __m256i wv[kP];
+    for (size_t p = 0; p < kP; ++p) wv[p] = Load256(w[p] + s * 32);
+    for (size_t j = 0; j < kB; ++j) {
+      int32_t x4;
+      std::memcpy(&x4, x[j] + 4 * s, 4);
+      const __m256i xb = _mm256_set1_epi32(x4);
+      for (size_t p = 0; p < kP; ++p) {
+        acc16[p][j] = _mm256_add_epi16(acc16[p][j], _mm256_maddubs_epi16(wv[p], xb));
+        // Keeps the accumulator in its register: without this GCC
+        // reassociates the int16 sums of the unrolled steps into a tree
+        // and spills every partial product.
+        KeepInRegister(acc16[p][j]);
+      }
+    }
+    if ((s + 1) % kAccSteps == 0) {
+      for (size_t p = 0; p < kP; ++p) {
+        const __m256i m = mul(p, s);
+        for (size_t j = 0; j < kB; ++j) {
+          acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(acc16[p][j], m));
+          acc16[p][j] = _mm256_setzero_si256();
+        }
+      }
+    }
+  }
+}
+
 // out rows [b0, b0 + kB) x panels' rows: kP panels x kB batch rows.
 template <class T, size_t kP, size_t kB>
 HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out,
@@ -291,38 +331,15 @@ HWY_INLINE void Tile(const Panel* panels, const XQuant& x, size_t b0, float* out
   }
   const __m256i ones = _mm256_set1_epi16(1);
   for (size_t g = 0; g < groups; ++g) {
-    __m256i acc32[kP][kB], acc16[kP][kB];
+    __m256i acc32[kP][kB];
+    const uint8_t* w[kP];
+    const int8_t* xg[kB];
     for (size_t p = 0; p < kP; ++p) {
-      for (size_t j = 0; j < kB; ++j) {
-        acc32[p][j] = _mm256_setzero_si256();
-        acc16[p][j] = _mm256_setzero_si256();
-      }
+      w[p] = panels[p].q + g * 256;
+      for (size_t j = 0; j < kB; ++j) acc32[p][j] = _mm256_setzero_si256();
     }
-    HWY_UNROLL(8)
-    for (size_t s = 0; s < 8; ++s) {
-      __m256i wv[kP];
-      for (size_t p = 0; p < kP; ++p) wv[p] = Load256(panels[p].q + g * 256 + s * 32);
-      for (size_t j = 0; j < kB; ++j) {
-        int32_t x4;
-        std::memcpy(&x4, xr[j] + g * 32 + 4 * s, 4);
-        const __m256i xb = _mm256_set1_epi32(x4);
-        for (size_t p = 0; p < kP; ++p) {
-          acc16[p][j] = _mm256_add_epi16(acc16[p][j], _mm256_maddubs_epi16(wv[p], xb));
-          // Keeps the accumulator in its register: without this GCC
-          // reassociates the int16 sums of the unrolled steps into a tree
-          // and spills every partial product.
-          KeepInRegister(acc16[p][j]);
-        }
-      }
-      if ((s + 1) % T::kAccSteps == 0) {
-        for (size_t p = 0; p < kP; ++p) {
-          for (size_t j = 0; j < kB; ++j) {
-            acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(acc16[p][j], ones));
-            acc16[p][j] = _mm256_setzero_si256();
-          }
-        }
-      }
-    }
+    for (size_t j = 0; j < kB; ++j) xg[j] = xr[j] + g * 32;
+    AddGroup<T::kAccSteps>(w, xg, [&](size_t, size_t) HWY_ATTR { return ones; }, acc32);
     for (size_t p = 0; p < kP; ++p) {
       const __m256 a = _mm256_loadu_ps(panels[p].a + g * 8);
       const __m256 off = _mm256_loadu_ps(panels[p].off + g * 8);
@@ -609,33 +626,15 @@ HWY_INLINE void TileK(const PanelK* panels, const XQuantK& x, size_t b0, float* 
     }
     for (size_t t = 0; t < 8; ++t) {
       const size_t g = sb * 8 + t;
-      __m256i acc16[kP][kB];
-      for (size_t p = 0; p < kP; ++p) {
-        for (size_t j = 0; j < kB; ++j) acc16[p][j] = _mm256_setzero_si256();
-      }
-      HWY_UNROLL(8)
-      for (size_t s = 0; s < 8; ++s) {
-        __m256i wv[kP];
-        for (size_t p = 0; p < kP; ++p) wv[p] = Load256(panels[p].q + g * 256 + s * 32);
-        for (size_t j = 0; j < kB; ++j) {
-          int32_t x4;
-          std::memcpy(&x4, xr[j] + g * 32 + 4 * s, 4);
-          const __m256i xb = _mm256_set1_epi32(x4);
-          for (size_t p = 0; p < kP; ++p) {
-            acc16[p][j] = _mm256_add_epi16(acc16[p][j], _mm256_maddubs_epi16(wv[p], xb));
-            KeepInRegister(acc16[p][j]);  // see Tile
-          }
-        }
-        if ((s + 1) % T::kAccSteps == 0) {
-          for (size_t p = 0; p < kP; ++p) {
-            const __m256i ls = Load256(panels[p].ls + (2 * g + s / 4) * 16);
-            for (size_t j = 0; j < kB; ++j) {
-              acc32[p][j] = _mm256_add_epi32(acc32[p][j], _mm256_madd_epi16(acc16[p][j], ls));
-              acc16[p][j] = _mm256_setzero_si256();
-            }
-          }
-        }
-      }
+      const uint8_t* w[kP];
+      const int8_t* xg[kB];
+      for (size_t p = 0; p < kP; ++p) w[p] = panels[p].q + g * 256;
+      for (size_t j = 0; j < kB; ++j) xg[j] = xr[j] + g * 32;
+      // The sub-scale of the half group (16 weights) the steps end in.
+      AddGroup<T::kAccSteps>(
+          w, xg,
+          [&](size_t p, size_t s) HWY_ATTR { return Load256(panels[p].ls + (2 * g + s / 4) * 16); },
+          acc32);
     }
     for (size_t p = 0; p < kP; ++p) {
       const __m256 d = _mm256_loadu_ps(panels[p].d + sb * 8);
