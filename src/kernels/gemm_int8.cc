@@ -22,10 +22,11 @@
 // (GemmK, below); Q8_0, whose weights are signed, has its own int16
 // kernel (GemmQ8, below).
 //
-// Work split: threads take ranges of 16-row blocks (two panels); a block is
-// repacked into the thread's scratch (L1/L2-sized: 2 x 256 bytes per
-// group) and then swept over all batch rows in tiles of 16 rows x 3 batch
-// rows, so each weight byte is read from memory once per call.
+// Work split: threads take ranges of 16-row blocks (two panels; GemmK 24
+// rows, three); a block is repacked into the thread's scratch (L1/L2-sized:
+// 2 x 256 bytes per group) and then swept over all batch rows in register
+// tiles (16 rows x 3 batch rows; GemmK 24 x 4), so each weight byte is read
+// from memory once per call.
 #include <algorithm>
 #include <cstring>
 #include <vector>
